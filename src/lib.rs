@@ -1,0 +1,13 @@
+//! msapp-merge: keep Power Apps canvas apps (`.msapp`) in git and merge them like code.
+
+pub mod checksum;
+pub mod container;
+pub mod error;
+pub mod fxyaml;
+pub mod json;
+pub mod model;
+pub mod source;
+pub mod templates;
+pub mod xml;
+
+pub use error::{Error, Result};

@@ -1,0 +1,76 @@
+//! The app model: the entries of a `.msapp`, JSON entries parsed losslessly.
+//!
+//! This is the hub of the data flow: the container reads bytes into an [`MsApp`], the source
+//! layer turns an [`MsApp`] into a source tree and back, and the merge works on three of them.
+
+use crate::container::Archive;
+use crate::error::{Error, Result};
+use crate::json::{self, Json};
+
+/// What an entry holds once read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryData {
+    /// `.json` / `.sarif` entries, parsed losslessly.
+    Json(Json),
+    /// Everything else (assets, YAML, XML, unknown files), byte for byte.
+    Bytes(Vec<u8>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The entry name as stored in the zip (segments separated by `\`).
+    pub name: String,
+    pub data: EntryData,
+}
+
+/// A canvas app: its entries in archive order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MsApp {
+    pub entries: Vec<Entry>,
+}
+
+/// Whether an entry name holds JSON (the checksum and the reference treat these alike).
+pub fn is_json_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".json") || lower.ends_with(".sarif")
+}
+
+impl MsApp {
+    /// Parses every JSON entry of an archive. `label` names the file in error messages.
+    pub fn from_archive(archive: &Archive, label: &str) -> Result<MsApp> {
+        let mut entries = Vec::with_capacity(archive.entries.len());
+        for e in &archive.entries {
+            let data = if is_json_name(&e.name) {
+                let value = json::parse_bytes(&e.data).map_err(|err| {
+                    Error::bad_input(label, format!("entry {}: {}", e.name, err))
+                })?;
+                EntryData::Json(value)
+            } else {
+                EntryData::Bytes(e.data.clone())
+            };
+            entries.push(Entry { name: e.name.clone(), data });
+        }
+        Ok(MsApp { entries })
+    }
+
+    /// Entry by name, ignoring ASCII case and treating `/` like `\`.
+    pub fn find(&self, name: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| same_entry_name(&e.name, name))
+    }
+
+    pub fn json(&self, name: &str) -> Option<&Json> {
+        match self.find(name).map(|e| &e.data) {
+            Some(EntryData::Json(j)) => Some(j),
+            _ => None,
+        }
+    }
+}
+
+/// Entry names compare case-insensitively with either separator, as Studio does.
+pub fn same_entry_name(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes().zip(b.bytes()).all(|(x, y)| {
+            let norm = |c: u8| if c == b'/' { b'\\' } else { c.to_ascii_lowercase() };
+            norm(x) == norm(y)
+        })
+}
