@@ -487,4 +487,23 @@ mod tests {
         let very_deep = "{\"a\":".repeat(1_000_000);
         assert!(err(&very_deep).message.contains("nesting"));
     }
+
+    /// Truncations and byte flips of a valid document must give a value or an error, never a
+    /// panic.
+    #[test]
+    fn mangled_input_never_panics() {
+        let doc = "{\"a\": [1.5e-3, -0, \"x\\u00e9\\uD83D\\uDE00\\n\", {\"b\": null}], \"c\": true, \"é\": false}".as_bytes();
+        for cut in 0..=doc.len() {
+            let _ = parse_bytes(&doc[..cut]);
+        }
+        for at in 0..doc.len() {
+            for replacement in [
+                b'"', b'\\', b'{', b']', b'0', b'e', b'-', b' ', 0x00, 0xC3, 0xFF,
+            ] {
+                let mut mangled = doc.to_vec();
+                mangled[at] = replacement;
+                let _ = parse_bytes(&mangled);
+            }
+        }
+    }
 }

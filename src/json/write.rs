@@ -42,15 +42,18 @@ pub fn write_string_literal(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut run_start = 0;
     let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
+    loop {
+        // Tight scan over the (long, e.g. base64) runs of ASCII written as is.
+        while bytes
+            .get(i)
+            .is_some_and(|&b| PLAIN_ASCII.get(usize::from(b)) == Some(&true))
+        {
+            i += 1;
+        }
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
         if b < 0x80 {
-            if ASCII_ESCAPES
-                .get(usize::from(b))
-                .is_some_and(|e| e.is_empty())
-            {
-                i += 1;
-                continue;
-            }
             out.push_str(s.get(run_start..i).unwrap_or_default());
             out.push_str(
                 ASCII_ESCAPES
@@ -87,6 +90,17 @@ fn push_unicode_escape(out: &mut String, unit: u16) {
         out.push(char::from(HEX[usize::from((unit >> shift) & 0xF)]));
     }
 }
+
+/// ASCII bytes written as is (indexed by byte; bytes >= 0x80 are not in the table).
+static PLAIN_ASCII: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut i = 0;
+    while i < 128 {
+        table[i] = ASCII_ESCAPES[i].is_empty();
+        i += 1;
+    }
+    table
+};
 
 /// The escape for each ASCII byte, empty when it is written as is.
 static ASCII_ESCAPES: [&str; 128] = {
