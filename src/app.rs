@@ -48,7 +48,11 @@ pub fn defaults_of_tree(tree: &SourceTree) -> Result<Box<dyn DefaultSource>> {
     source::defaults::from_tree(tree)
 }
 
-pub fn unpack_app(app: &MsApp, label: &str, opts: &UnpackOptions) -> Result<(SourceTree, Warnings)> {
+pub fn unpack_app(
+    app: &MsApp,
+    label: &str,
+    opts: &UnpackOptions,
+) -> Result<(SourceTree, Warnings)> {
     let defaults = defaults_of_app(app)?;
     source::unpack::unpack(app, defaults.as_ref(), opts, label)
 }
@@ -58,7 +62,11 @@ pub fn pack_tree(tree: &SourceTree) -> Result<(MsApp, Warnings)> {
 }
 
 /// Unpacks and proves the tree packs back to the same content, so nothing is lost.
-pub fn unpack_verified(app: &MsApp, label: &str, opts: &UnpackOptions) -> Result<(SourceTree, Warnings)> {
+pub fn unpack_verified(
+    app: &MsApp,
+    label: &str,
+    opts: &UnpackOptions,
+) -> Result<(SourceTree, Warnings)> {
     let (tree, warnings) = unpack_app(app, label, opts)?;
     let (repacked, _) = pack_tree(&tree)?;
     let before = checksum::compute(app);
@@ -95,7 +103,12 @@ pub fn diff_files(a: &checksum::Checksums, b: &checksum::Checksums) -> Vec<Strin
 }
 
 /// `unpack APP DIR`: refuses a non-empty DIR unless `force`.
-pub fn unpack_file(app_path: &Path, dir: &Path, force: bool, opts: &UnpackOptions) -> Result<Warnings> {
+pub fn unpack_file(
+    app_path: &Path,
+    dir: &Path,
+    force: bool,
+    opts: &UnpackOptions,
+) -> Result<Warnings> {
     if !force && !fsio::is_empty_dir(dir)? {
         return Err(Error::Refused(format!(
             "{} is not empty; use --force to replace its content",
@@ -111,8 +124,7 @@ pub fn unpack_file(app_path: &Path, dir: &Path, force: bool, opts: &UnpackOption
 /// `pack DIR APP`.
 pub fn pack_dir(dir: &Path, app_path: &Path) -> Result<Warnings> {
     let tree = fsio::read_tree(dir)?;
-    let (app, warnings) = pack_tree(&tree)
-        .map_err(|e| prefix_error(e, dir))?;
+    let (app, warnings) = pack_tree(&tree).map_err(|e| prefix_error(e, dir))?;
     let bytes = msapp_bytes(&app)?;
     fsio::write_atomic(app_path, &bytes)?;
     Ok(warnings)
@@ -126,9 +138,17 @@ fn prefix_error(e: Error, dir: &Path) -> Error {
             at.file = join(&at.file);
             Error::Syntax { at, message }
         }
-        Error::Invalid { file, message } => Error::Invalid { file: join(&file), message },
-        Error::BadInput { file, message } if !file.is_empty() && !Path::new(&file).is_absolute() => {
-            Error::BadInput { file: join(&file), message }
+        Error::Invalid { file, message } => Error::Invalid {
+            file: join(&file),
+            message,
+        },
+        Error::BadInput { file, message }
+            if !file.is_empty() && !Path::new(&file).is_absolute() =>
+        {
+            Error::BadInput {
+                file: join(&file),
+                message,
+            }
         }
         other => other,
     }

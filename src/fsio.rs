@@ -17,7 +17,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(&dir)
         .map_err(|e| Error::io(&dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(tmp.path(), e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
@@ -37,7 +39,10 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
 pub fn read_tree(dir: &Path) -> Result<SourceTree> {
     let meta = fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
     if !meta.is_dir() {
-        return Err(Error::bad_input(dir.display().to_string(), "not a directory"));
+        return Err(Error::bad_input(
+            dir.display().to_string(),
+            "not a directory",
+        ));
     }
     let mut tree = SourceTree::new();
     let mut stack = vec![(dir.to_path_buf(), String::new())];
@@ -101,10 +106,7 @@ pub fn write_tree(dir: &Path, tree: &SourceTree) -> Result<()> {
         fs::rename(&git, staging.path().join(".git")).map_err(|e| Error::io(&git, e))?;
     }
     let old = if dir.exists() {
-        let old = parent.join(format!(
-            ".msapp-merge-old-{}",
-            std::process::id()
-        ));
+        let old = parent.join(format!(".msapp-merge-old-{}", std::process::id()));
         fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
         Some(old)
     } else {

@@ -11,8 +11,14 @@ fn bin() -> Command {
 }
 
 fn corpus(app: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/apps").join(app);
-    assert!(p.exists(), "../shared/corpus is missing: {} not found", p.display());
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/apps")
+        .join(app);
+    assert!(
+        p.exists(),
+        "../shared/corpus is missing: {} not found",
+        p.display()
+    );
     p
 }
 
@@ -37,7 +43,10 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.insert(p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
+                out.insert(
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
             }
         }
     }
@@ -51,9 +60,13 @@ fn unpack_ok(app: &Path, dir: &Path) {
 
 /// A one-line error with exit code 2 that mentions `needle`.
 fn assert_error(o: &Output, needle: &str) {
-    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(o));
     let err = stderr(o);
-    assert_eq!(err.trim_end().lines().count(), 1, "one line expected, got: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected, got: {err}"
+    );
     assert!(err.contains(needle), "expected {needle:?} in: {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
@@ -71,12 +84,21 @@ fn unpack_and_pack_with_both_spellings() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(src.join("Src/Screen1.fx.yaml").is_file());
     let out = tmp.path().join("out app.msapp");
-    let o = run(bin().arg("pack").arg("--sources").arg(&src).arg("--msapp").arg(&out));
+    let o = run(bin()
+        .arg("pack")
+        .arg("--sources")
+        .arg(&src)
+        .arg("--msapp")
+        .arg(&out));
     assert!(o.status.success(), "{}", stderr(&o));
     let out2 = tmp.path().join("out2.msapp");
     let o = run(bin().arg("pack").arg(&src).arg(&out2));
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&out2).unwrap(), "pack is deterministic");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(&out2).unwrap(),
+        "pack is deterministic"
+    );
 }
 
 #[test]
@@ -97,8 +119,15 @@ fn unpack_refuses_a_non_empty_directory_unless_forced() {
     std::fs::write(dir.join("keep.txt"), "mine").unwrap();
     let o = run(bin().arg("unpack").arg(corpus("MyWeather.msapp")).arg(&dir));
     assert_error(&o, "--force");
-    assert_eq!(std::fs::read_to_string(dir.join("keep.txt")).unwrap(), "mine");
-    let o = run(bin().arg("unpack").arg("--force").arg(corpus("MyWeather.msapp")).arg(&dir));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("keep.txt")).unwrap(),
+        "mine"
+    );
+    let o = run(bin()
+        .arg("unpack")
+        .arg("--force")
+        .arg(corpus("MyWeather.msapp"))
+        .arg(&dir));
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(dir.join("CanvasManifest.json").is_file());
     assert!(!dir.join("keep.txt").exists());
@@ -107,12 +136,22 @@ fn unpack_refuses_a_non_empty_directory_unless_forced() {
 #[test]
 fn format_version_is_024_by_default_and_030_on_request() {
     let tmp = tempfile::tempdir().unwrap();
-    for (args, expected) in [(vec![], "\"0.24\""), (vec!["--format-version", "0.30"], "\"0.30\"")] {
+    for (args, expected) in [
+        (vec![], "\"0.24\""),
+        (vec!["--format-version", "0.30"], "\"0.30\""),
+    ] {
         let dir = tmp.path().join(expected.trim_matches('"'));
-        let o = run(bin().arg("unpack").args(&args).arg(corpus("MyWeather.msapp")).arg(&dir));
+        let o = run(bin()
+            .arg("unpack")
+            .args(&args)
+            .arg(corpus("MyWeather.msapp"))
+            .arg(&dir));
         assert!(o.status.success(), "{}", stderr(&o));
         let manifest = std::fs::read_to_string(dir.join("CanvasManifest.json")).unwrap();
-        assert!(manifest.contains(&format!("\"FormatVersion\": {expected}")), "{manifest}");
+        assert!(
+            manifest.contains(&format!("\"FormatVersion\": {expected}")),
+            "{manifest}"
+        );
         let out = tmp.path().join("x.msapp");
         let o = run(bin().arg("pack").arg(&dir).arg(&out));
         assert!(o.status.success(), "{}", stderr(&o));
@@ -125,7 +164,9 @@ fn pack_refuses_unknown_format_versions_naming_both() {
     let dir = tmp.path().join("src");
     unpack_ok(&corpus("MyWeather.msapp"), &dir);
     let manifest = dir.join("CanvasManifest.json");
-    let text = std::fs::read_to_string(&manifest).unwrap().replace("\"0.24\"", "\"0.22\"");
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("\"0.24\"", "\"0.22\"");
     std::fs::write(&manifest, text).unwrap();
     let out = tmp.path().join("out.msapp");
     std::fs::write(&out, b"previous").unwrap();
@@ -147,7 +188,11 @@ fn pack_succeeds_without_entropy_or_editor_state_and_the_result_unpacks() {
         assert!(o.status.success(), "without {drop}: {}", stderr(&o));
         let again = tmp.path().join("again");
         let o = run(bin().arg("unpack").arg(&out).arg(&again));
-        assert!(o.status.success(), "without {drop}, re-unpack: {}", stderr(&o));
+        assert!(
+            o.status.success(),
+            "without {drop}, re-unpack: {}",
+            stderr(&o)
+        );
         assert!(again.join("Src/Screen1.fx.yaml").is_file());
     }
 }
@@ -174,10 +219,30 @@ fn hostile_or_broken_apps_fail_cleanly_and_write_nothing() {
         ("not a zip", b"hello, I am not an app".to_vec(), "zip"),
         ("empty file", Vec::new(), "zip"),
         ("truncated", real[..real.len() / 2].to_vec(), "zip"),
-        ("dot-dot", zip_with(&[("Header.json", header), ("..\\evil.json", b"{}")]), ".."),
-        ("absolute", zip_with(&[("Header.json", header), ("/etc/evil", b"x")]), "absolute"),
-        ("duplicates", zip_with(&[("Header.json", header), ("Header.json", header)]), "Header.json"),
-        ("old layout", zip_with(&[("Entities.json", b"{}"), ("Header.json", header), ("Properties.json", b"{}")]), "Entities.json"),
+        (
+            "dot-dot",
+            zip_with(&[("Header.json", header), ("..\\evil.json", b"{}")]),
+            "..",
+        ),
+        (
+            "absolute",
+            zip_with(&[("Header.json", header), ("/etc/evil", b"x")]),
+            "absolute",
+        ),
+        (
+            "duplicates",
+            zip_with(&[("Header.json", header), ("Header.json", header)]),
+            "Header.json",
+        ),
+        (
+            "old layout",
+            zip_with(&[
+                ("Entities.json", b"{}"),
+                ("Header.json", header),
+                ("Properties.json", b"{}"),
+            ]),
+            "Entities.json",
+        ),
     ];
     for (what, bytes, needle) in cases {
         let tmp = tempfile::tempdir().unwrap();
@@ -186,20 +251,45 @@ fn hostile_or_broken_apps_fail_cleanly_and_write_nothing() {
         let dir = tmp.path().join("out");
         let o = run(bin().arg("unpack").arg(&app).arg(&dir));
         assert_error(&o, needle);
-        assert!(stderr(&o).contains("bad.msapp"), "{what}: the message names the file: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("bad.msapp"),
+            "{what}: the message names the file: {}",
+            stderr(&o)
+        );
         assert!(!dir.exists(), "{what}: nothing written");
-        assert_eq!(std::fs::read(&app).unwrap(), bytes, "{what}: input untouched");
+        assert_eq!(
+            std::fs::read(&app).unwrap(),
+            bytes,
+            "{what}: input untouched"
+        );
     }
 }
 
 #[test]
 fn broken_source_trees_fail_with_file_line_column_and_leave_the_app_alone() {
     // (what to do to Src/Screen1.fx.yaml, expected text in the message)
-    let edits: Vec<(&str, Box<dyn Fn(&str) -> String>, &str)> = vec![
-        ("tab", Box::new(|t: &str| t.replacen("    Label", "\tLabel", 1)), "Screen1.fx.yaml:"),
-        ("missing =", Box::new(|t: &str| t.replacen(": =", ": ", 1)), "Screen1.fx.yaml:"),
-        ("bad indentation", Box::new(|t: &str| t.replacen("\n        ", "\n      ", 1)), "Screen1.fx.yaml:"),
-        ("duplicate control", Box::new(|t: &str| t.replace("Label2 As", "Label1 As")), "Label1"),
+    type Edit = Box<dyn Fn(&str) -> String>;
+    let edits: Vec<(&str, Edit, &str)> = vec![
+        (
+            "tab",
+            Box::new(|t: &str| t.replacen("    Label", "\tLabel", 1)),
+            "Screen1.fx.yaml:",
+        ),
+        (
+            "missing =",
+            Box::new(|t: &str| t.replacen(": =", ": ", 1)),
+            "Screen1.fx.yaml:",
+        ),
+        (
+            "bad indentation",
+            Box::new(|t: &str| t.replacen("\n        ", "\n      ", 1)),
+            "Screen1.fx.yaml:",
+        ),
+        (
+            "duplicate control",
+            Box::new(|t: &str| t.replace("Label2 As", "Label1 As")),
+            "Label1",
+        ),
     ];
     for (what, edit, needle) in edits {
         let tmp = tempfile::tempdir().unwrap();
@@ -220,10 +310,20 @@ fn broken_source_trees_fail_with_file_line_column_and_leave_the_app_alone() {
             // file:line:column
             let after = err.split("Screen1.fx.yaml:").nth(1).unwrap_or("");
             let mut nums = after.split(':');
-            assert!(nums.next().unwrap_or("").parse::<usize>().is_ok(), "{what}: line in {err}");
-            assert!(nums.next().unwrap_or("").trim().parse::<usize>().is_ok(), "{what}: column in {err}");
+            assert!(
+                nums.next().unwrap_or("").parse::<usize>().is_ok(),
+                "{what}: line in {err}"
+            );
+            assert!(
+                nums.next().unwrap_or("").trim().parse::<usize>().is_ok(),
+                "{what}: column in {err}"
+            );
         }
-        assert_eq!(std::fs::read(&out).unwrap(), b"previous", "{what}: app untouched");
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            b"previous",
+            "{what}: app untouched"
+        );
         assert_eq!(snapshot(&dir), before, "{what}: tree untouched");
     }
 }

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use msapp_merge::app;
-use msapp_merge::source::unpack::UnpackOptions;
 use msapp_merge::source::SourceTree;
+use msapp_merge::source::unpack::UnpackOptions;
 
 fn shared() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
@@ -76,7 +76,11 @@ fn every_corpus_app_round_trips_by_the_checksum_oracle() {
             failures.push(format!("{}: {detail}", label(&path)));
         }
     }
-    assert!(failures.is_empty(), "not lossless:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "not lossless:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -116,35 +120,76 @@ fn normalize(text: &str) -> String {
 #[test]
 fn golden_fx_yaml_files_are_reproduced() {
     let cases = [
-        ("Weather_Screen1.fx.yaml", "MyWeather.msapp", "Src/Screen1.fx.yaml"),
-        ("GroupControl_Test.fx.yaml", "GroupControlTest.msapp", "Src/Screen1.fx.yaml"),
-        ("Gallery_ScreenTest.fx.yaml", "GalleryTestApp.msapp", "Src/Screen1.fx.yaml"),
-        ("ComponentFunction_Test.fx.yaml", "SimpleScopeVariables.msapp", "Src/Components/Component1.fx.yaml"),
-        ("TestStudio_Test_Suite.fx.yaml", "TestStudio_Test.msapp", "Src/Tests/Suite.fx.yaml"),
-        ("TestStudio_Test.fx.yaml", "TestStudio_Test.msapp", "Src/Tests/Test_7F478737223C4B69.fx.yaml"),
-        ("AutoLayout_test.fx.yaml", "autolayouttest.msapp", "Src/Screen1.fx.yaml"),
+        (
+            "Weather_Screen1.fx.yaml",
+            "MyWeather.msapp",
+            "Src/Screen1.fx.yaml",
+        ),
+        (
+            "GroupControl_Test.fx.yaml",
+            "GroupControlTest.msapp",
+            "Src/Screen1.fx.yaml",
+        ),
+        (
+            "Gallery_ScreenTest.fx.yaml",
+            "GalleryTestApp.msapp",
+            "Src/Screen1.fx.yaml",
+        ),
+        (
+            "ComponentFunction_Test.fx.yaml",
+            "SimpleScopeVariables.msapp",
+            "Src/Components/Component1.fx.yaml",
+        ),
+        (
+            "TestStudio_Test_Suite.fx.yaml",
+            "TestStudio_Test.msapp",
+            "Src/Tests/Suite.fx.yaml",
+        ),
+        (
+            "TestStudio_Test.fx.yaml",
+            "TestStudio_Test.msapp",
+            "Src/Tests/Test_7F478737223C4B69.fx.yaml",
+        ),
+        (
+            "AutoLayout_test.fx.yaml",
+            "autolayouttest.msapp",
+            "Src/Screen1.fx.yaml",
+        ),
     ];
     let mut failures = Vec::new();
     for (golden, app_name, path) in cases {
         let tree = unpack(&shared().join("corpus/apps").join(app_name));
-        let expected = std::fs::read_to_string(shared().join("corpus/golden").join(golden)).unwrap();
+        let expected =
+            std::fs::read_to_string(shared().join("corpus/golden").join(golden)).unwrap();
         match tree.get(path) {
             Some(bytes) => {
                 let got = String::from_utf8(bytes.to_vec()).unwrap();
                 if normalize(&got) != normalize(&expected) {
-                    failures.push(format!("{golden}:\n{}", first_difference(&normalize(&expected), &normalize(&got))));
+                    failures.push(format!(
+                        "{golden}:\n{}",
+                        first_difference(&normalize(&expected), &normalize(&got))
+                    ));
                 }
             }
             None => failures.push(format!("{golden}: {path} not written")),
         }
     }
-    assert!(failures.is_empty(), "{} of 7 goldens differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of 7 goldens differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn first_difference(expected: &str, got: &str) -> String {
     for (i, (e, g)) in expected.lines().zip(got.lines()).enumerate() {
         if e != g {
-            return format!("  line {}: expected {e:?}\n  line {}:      got {g:?}", i + 1, i + 1);
+            return format!(
+                "  line {}: expected {e:?}\n  line {}:      got {g:?}",
+                i + 1,
+                i + 1
+            );
         }
     }
     format!(
@@ -179,7 +224,10 @@ fn pairs_unpack_like_pac() {
                 Some(b) => {
                     let got = String::from_utf8_lossy(b).into_owned();
                     if got != expected {
-                        failures.push(format!("{pair}: {p}\n{}", first_difference(&expected, &got)));
+                        failures.push(format!(
+                            "{pair}: {p}\n{}",
+                            first_difference(&expected, &got)
+                        ));
                     }
                 }
             }
@@ -190,5 +238,10 @@ fn pairs_unpack_like_pac() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} differences:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

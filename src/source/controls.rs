@@ -108,7 +108,10 @@ impl StateStore {
         true
     }
     /// Entries of one top parent, in insertion order.
-    pub fn of_top_parent<'a>(&'a self, top: &'a str) -> impl Iterator<Item = (&'a str, &'a ControlState)> + 'a {
+    pub fn of_top_parent<'a>(
+        &'a self,
+        top: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a ControlState)> + 'a {
         self.order.iter().filter_map(move |n| {
             self.states
                 .get(n)
@@ -186,13 +189,19 @@ impl Splitter<'_> {
             None => return Err(Error::bad_input(self.file, "a control has no Name")),
         };
         let empty = Object::new();
-        let template = control.get("Template").and_then(Json::as_object).unwrap_or(&empty);
+        let template = control
+            .get("Template")
+            .and_then(Json::as_object)
+            .unwrap_or(&empty);
 
         let mut children = Vec::new();
         if let Some(kids) = control.get("Children").and_then(Json::as_array) {
             for (i, child) in kids.iter().enumerate() {
                 let child = child.as_object().ok_or_else(|| {
-                    Error::bad_input(self.file, format!("a child of control '{name}' is not an object"))
+                    Error::bad_input(
+                        self.file,
+                        format!("a child of control '{name}' is not an object"),
+                    )
                 })?;
                 children.push(self.split(child, top_name, i)?);
             }
@@ -251,7 +260,10 @@ impl Splitter<'_> {
                 let arg_name = str_of(arg, "Name").to_string();
                 hidden.insert(arg_name.clone());
                 let info = arg.get("ScopeVariableInfo").and_then(Json::as_object);
-                let var_name = info.map(|i| str_of(i, "ScopeVariableName")).unwrap_or("").to_string();
+                let var_name = info
+                    .map(|i| str_of(i, "ScopeVariableName"))
+                    .unwrap_or("")
+                    .to_string();
                 let type_code = info
                     .and_then(|i| i.get("ScopePropertyDataType"))
                     .and_then(Json::as_f64)
@@ -275,7 +287,12 @@ impl Splitter<'_> {
                 }
             }
             metadata.push(("ThisProperty".to_string(), body));
-            functions.push(Function { name: func_name, params, metadata, line: 0 });
+            functions.push(Function {
+                name: func_name,
+                params,
+                metadata,
+                line: 0,
+            });
         }
 
         let mut properties = Vec::new();
@@ -352,12 +369,20 @@ impl Splitter<'_> {
         if !dyn_states.is_empty() {
             entry.insert("DynamicProperties", Json::Array(dyn_states));
         }
-        for key in ["HasDynamicProperties", "StyleName", "IsGroupControl", "AllowAccessToGlobals"] {
+        for key in [
+            "HasDynamicProperties",
+            "StyleName",
+            "IsGroupControl",
+            "AllowAccessToGlobals",
+        ] {
             if let Some(v) = control.get(key).filter(|v| !v.is_null()) {
                 entry.insert(key, v.clone());
             }
         }
-        if let Some(v) = template.get("IsComponentDefinition").filter(|v| !v.is_null()) {
+        if let Some(v) = template
+            .get("IsComponentDefinition")
+            .filter(|v| !v.is_null())
+        {
             entry.insert("IsComponentDefinition", v.clone());
         }
         entry.insert("ParentIndex", Json::from_i64(index as i64));
@@ -372,7 +397,11 @@ impl Splitter<'_> {
             .cloned();
         self.states.add(
             &name,
-            ControlState { entry, top_parent: top_name.to_string(), grouped_controls },
+            ControlState {
+                entry,
+                top_parent: top_name.to_string(),
+                grouped_controls,
+            },
         );
         Ok(block)
     }
@@ -407,10 +436,16 @@ impl Splitter<'_> {
         };
         for (field, entropy_field) in [
             ("OverridableProperties", "OverridablePropertiesEntry"),
-            ("PCFDynamicSchemaForIRRetrieval", "PCFDynamicSchemaForIRRetrievalEntry"),
+            (
+                "PCFDynamicSchemaForIRRetrieval",
+                "PCFDynamicSchemaForIRRetrievalEntry",
+            ),
             ("HostType", "HostTypeEntry"),
             ("HostService", "HostServiceEntry"),
-            ("CustomControlDefinitionJson", "DataTableCustomControlTemplateJsons"),
+            (
+                "CustomControlDefinitionJson",
+                "DataTableCustomControlTemplateJsons",
+            ),
         ] {
             if let Some(value) = template.get(field)
                 && record.get(field) != Some(value)
@@ -424,11 +459,14 @@ impl Splitter<'_> {
         match control.get("ControlUniqueId").and_then(Json::as_str) {
             Some(id) => match id.parse::<i64>() {
                 Ok(n) if n.to_string() == id => {
-                    self.entropy.map_set("ControlUniqueIds", name, Json::from_i64(n))
+                    self.entropy
+                        .map_set("ControlUniqueIds", name, Json::from_i64(n))
                 }
-                _ => self
-                    .entropy
-                    .map_set("ControlUniqueGuids", name, Json::str(id.to_ascii_lowercase())),
+                _ => self.entropy.map_set(
+                    "ControlUniqueGuids",
+                    name,
+                    Json::str(id.to_ascii_lowercase()),
+                ),
             },
             None => {
                 return Err(Error::bad_input(
@@ -482,7 +520,10 @@ fn template_record(template: &Object, widget_templates: &HashSet<String>) -> Obj
         rec.insert("IsComponentTemplate", Json::Bool(false));
     }
     let name = str_of(template, "Name");
-    rec.insert("IsWidgetTemplate", Json::Bool(widget_templates.contains(name)));
+    rec.insert(
+        "IsWidgetTemplate",
+        Json::Bool(widget_templates.contains(name)),
+    );
     rec.insert("IsPcfControl", Json::Bool(is_pcf(template)));
     rec
 }
@@ -534,10 +575,11 @@ const PROPERTY_DATA_TYPES: &[&str] = &[
 
 /// The name of a `ScopePropertyDataType` code (the reference's `PropertyDataType` enum).
 pub fn property_data_type_name(code: f64) -> String {
-    if code >= 0.0 && code.fract() == 0.0 {
-        if let Some(name) = PROPERTY_DATA_TYPES.get(code as usize) {
-            return name.to_string();
-        }
+    if code >= 0.0
+        && code.fract() == 0.0
+        && let Some(name) = PROPERTY_DATA_TYPES.get(code as usize)
+    {
+        return name.to_string();
     }
     format!("{code}")
 }
@@ -573,7 +615,12 @@ fn strip_scope_details(template: &mut Object) {
         };
         for rule in rules {
             if let Some(Json::Object(info)) = rule.get_mut("ScopeVariableInfo") {
-                for key in ["DefaultRule", "ScopePropertyDataType", "ParameterIndex", "ParentPropertyName"] {
+                for key in [
+                    "DefaultRule",
+                    "ScopePropertyDataType",
+                    "ParameterIndex",
+                    "ParentPropertyName",
+                ] {
                     info.remove(key);
                 }
             }

@@ -75,8 +75,9 @@ pub fn from_tree(tree: &SourceTree) -> Result<Box<dyn DefaultSource>> {
                 "template file names are <name>_<version>.xml",
             ));
         };
-        let text = std::str::from_utf8(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes))
-            .map_err(|_| Error::bad_input(path, "not UTF-8 text"))?;
+        let text =
+            std::str::from_utf8(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes))
+                .map_err(|_| Error::bad_input(path, "not UTF-8 text"))?;
         used.push((stem[..cut].to_string(), text.to_string()));
     }
     let manifest = match tree.get("CanvasManifest.json") {

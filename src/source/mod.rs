@@ -5,8 +5,8 @@
 //! data that has no natural place in the tree) and collect [`Warnings`].
 
 pub mod controls;
-pub mod defaults;
 pub mod datasources;
+pub mod defaults;
 pub mod entropy;
 pub mod names;
 pub mod pack;

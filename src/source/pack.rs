@@ -47,7 +47,10 @@ struct TopFile {
 }
 
 /// Packs a source tree into an app model.
-pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<dyn DefaultSource>>) -> Result<(MsApp, Warnings)> {
+pub fn pack(
+    tree: &SourceTree,
+    defaults_for: &dyn Fn(&SourceTree) -> Result<Box<dyn DefaultSource>>,
+) -> Result<(MsApp, Warnings)> {
     use super::unpack::TopKind;
 
     let mut warnings = Warnings::default();
@@ -57,7 +60,10 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
             "not found: this is not a source tree written by unpack",
         )
     })?;
-    let version = manifest.get("FormatVersion").and_then(Json::as_str).unwrap_or("");
+    let version = manifest
+        .get("FormatVersion")
+        .and_then(Json::as_str)
+        .unwrap_or("");
     if FormatVersion::parse(version).is_none() {
         return Err(Error::invalid(
             "CanvasManifest.json",
@@ -76,7 +82,10 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
         Some(Json::Object(o)) => o.clone(),
         _ => Object::new(),
     };
-    if let Some(saved) = entropy.get("HeaderLastSavedDateTimeUTC").filter(|v| !v.is_null()) {
+    if let Some(saved) = entropy
+        .get("HeaderLastSavedDateTimeUTC")
+        .filter(|v| !v.is_null())
+    {
         header.insert("LastSavedDateTimeUTC", saved.clone());
     }
     let mut properties = match manifest.get("Properties") {
@@ -96,13 +105,16 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
     for (k, v) in &data.properties {
         properties.insert(k.as_str(), v.clone());
     }
-    if let Some(key) = read_object(tree, "AppInsightsKey.json")? {
-        if let Some(v) = key.get("InstrumentationKey") {
-            properties.insert("InstrumentationKey", v.clone());
-        }
+    if let Some(key) = read_object(tree, "AppInsightsKey.json")?
+        && let Some(v) = key.get("InstrumentationKey")
+    {
+        properties.insert("InstrumentationKey", v.clone());
     }
     if let Some(deps) = read_json(tree, "ComponentReferences.json")? {
-        properties.insert("LibraryDependencies", Json::String(json::to_compact_string(&deps)));
+        properties.insert(
+            "LibraryDependencies",
+            Json::String(json::to_compact_string(&deps)),
+        );
     }
     if let Some(Json::Object(volatile)) = entropy.get("VolatileProperties") {
         for (k, v) in volatile.iter() {
@@ -129,7 +141,8 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
                 "unexpected file in Src/EditorState (only *.editorstate.json belong there)",
             ));
         }
-        let doc = json::parse_bytes(bytes).map_err(|e| Error::syntax(path, e.line, e.column, e.message))?;
+        let doc = json::parse_bytes(bytes)
+            .map_err(|e| Error::syntax(path, e.line, e.column, e.message))?;
         let (top, control_states) = match (&doc.get("TopParentName"), doc.get("ControlStates")) {
             (Some(Json::String(top)), Some(Json::Object(cs))) => (top.clone(), cs.clone()),
             _ => {
@@ -144,7 +157,11 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
         };
         for (name, entry) in control_states.iter() {
             let Json::Object(entry) = entry else { continue };
-            let state = ControlState { entry: entry.clone(), top_parent: top.clone(), grouped_controls: None };
+            let state = ControlState {
+                entry: entry.clone(),
+                top_parent: top.clone(),
+                grouped_controls: None,
+            };
             if !states.add(name, state) {
                 return Err(Error::invalid(
                     path,
@@ -156,13 +173,22 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
 
     // Control files.
     let mut tops: Vec<TopFile> = Vec::new();
-    let parse = |path: &str, bytes: &[u8], kind: TopKind, tops: &mut Vec<TopFile>, warnings: &mut Warnings| -> Result<()> {
+    let parse = |path: &str,
+                 bytes: &[u8],
+                 kind: TopKind,
+                 tops: &mut Vec<TopFile>,
+                 warnings: &mut Warnings|
+     -> Result<()> {
         let text = text_of(path, bytes)?;
         let parsed = fxyaml::parse(text, path)?;
         for w in parsed.warnings {
             warnings.push(format!("{path}:{}:{}: {}", w.line, w.column, w.message));
         }
-        tops.push(TopFile { path: path.to_string(), block: parsed.block, kind });
+        tops.push(TopFile {
+            path: path.to_string(),
+            block: parsed.block,
+            kind,
+        });
         Ok(())
     };
     for (path, bytes) in tree.under("Src") {
@@ -170,7 +196,11 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
         if rest.contains('/') || !rest.ends_with(".fx.yaml") {
             continue;
         }
-        let kind = if rest == "App.fx.yaml" { TopKind::App } else { TopKind::Screen };
+        let kind = if rest == "App.fx.yaml" {
+            TopKind::App
+        } else {
+            TopKind::Screen
+        };
         parse(path, bytes, kind, &mut tops, &mut warnings)?;
     }
     for dir in ["Src/Components", "pkgs/Components"] {
@@ -200,7 +230,10 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
         root.block.children.extend(suites);
         tops.push(root);
     } else if !suites.is_empty() {
-        return Err(Error::invalid("Src/Tests", format!("test suites without {}.fx.yaml", controls::TEST_ROOT_NAME)));
+        return Err(Error::invalid(
+            "Src/Tests",
+            format!("test suites without {}.fx.yaml", controls::TEST_ROOT_NAME),
+        ));
     }
     for top in &mut tops {
         if top.kind == TopKind::App && top.block.name != "App" {
@@ -212,14 +245,25 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
     }
     check_unique_names(&tops)?;
 
-    for (path, bytes) in tree.under("Src/Components").chain(tree.under("pkgs/Components")) {
+    for (path, bytes) in tree
+        .under("Src/Components")
+        .chain(tree.under("pkgs/Components"))
+    {
         if path.ends_with(".json") {
-            let rec = json::parse_bytes(bytes).map_err(|e| Error::syntax(path, e.line, e.column, e.message))?;
+            let rec = json::parse_bytes(bytes)
+                .map_err(|e| Error::syntax(path, e.line, e.column, e.message))?;
             if let Json::Object(rec) = rec {
-                let stem = path.rsplit('/').next().unwrap_or(path).trim_end_matches(".json");
+                let stem = path
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(path)
+                    .trim_end_matches(".json");
                 let name = tops
                     .iter()
-                    .find(|t| t.kind == TopKind::Component && t.path.ends_with(&format!("/{stem}.fx.yaml")))
+                    .find(|t| {
+                        t.kind == TopKind::Component
+                            && t.path.ends_with(&format!("/{stem}.fx.yaml"))
+                    })
                     .map(|t| t.block.name.clone())
                     .unwrap_or_else(|| unescape_filename(stem));
                 templates.templates.insert(name, rec);
@@ -249,7 +293,12 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
     let mut screen_order: Vec<String> = manifest
         .get("ScreenOrder")
         .and_then(Json::as_array)
-        .map(|a| a.iter().filter_map(Json::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Json::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     for top in &tops {
         let id = packer.ids.id_for(&top.block.name);
@@ -270,7 +319,11 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
     if !same_set {
         // The manifest's order no longer matches the screens: keep the listed ones in order
         // and append the others by name, so output stays deterministic.
-        let mut rest: Vec<String> = screen_names.iter().filter(|n| !screen_order.contains(n)).cloned().collect();
+        let mut rest: Vec<String> = screen_names
+            .iter()
+            .filter(|n| !screen_order.contains(n))
+            .cloned()
+            .collect();
         rest.sort();
         screen_order.retain(|n| screen_names.contains(n));
         screen_order.extend(rest);
@@ -293,13 +346,20 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
                 .position(|n| *n == block.name)
                 .map(|p| p as f64)
                 .unwrap_or(0.0),
-            _ => packer.entropy.map_index("ComponentIndexes", &block.name).unwrap_or(0.0),
+            _ => packer
+                .entropy
+                .map_index("ComponentIndexes", &block.name)
+                .unwrap_or(0.0),
         };
         item.insert("Index", controls::index_json(index));
         if top.kind == TopKind::Component {
             component_info.insert(block.name.clone(), item.clone());
         }
-        let id = item.get("ControlUniqueId").and_then(Json::as_str).unwrap_or("0").to_string();
+        let id = item
+            .get("ControlUniqueId")
+            .and_then(Json::as_str)
+            .unwrap_or("0")
+            .to_string();
         let mut doc = Object::new();
         doc.insert("TopParent", Json::Object(item));
         control_entries.push((format!("{folder}\\{id}.json"), Json::Object(doc)));
@@ -313,19 +373,33 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
     let mut component_templates: Vec<(f64, Json)> = Vec::new();
     let mut component_meta: Vec<(f64, Json)> = Vec::new();
     for (guid, record) in &packer.templates.templates {
-        if !record.get("IsComponentTemplate").and_then(Json::as_bool).unwrap_or(false) {
+        if !record
+            .get("IsComponentTemplate")
+            .and_then(Json::as_bool)
+            .unwrap_or(false)
+        {
             continue;
         }
         if let Some(Json::Object(manifest)) = record.get("ComponentManifest") {
             let mut m = Object::new();
             for (k, v) in manifest.iter() {
-                let key = if k == "TemplateGuid" { "TemplateName" } else { k };
+                let key = if k == "TemplateGuid" {
+                    "TemplateName"
+                } else {
+                    k
+                };
                 m.0.push((key.to_string(), v.clone()));
             }
-            let order = packer.entropy.map_index("OrderComponentMetadata", guid).unwrap_or(-1.0);
+            let order = packer
+                .entropy
+                .map_index("OrderComponentMetadata", guid)
+                .unwrap_or(-1.0);
             component_meta.push((order, Json::Object(m)));
         }
-        let has_custom = record.get("CustomProperties").and_then(Json::as_array).is_some_and(|a| !a.is_empty());
+        let has_custom = record
+            .get("CustomProperties")
+            .and_then(Json::as_array)
+            .is_some_and(|a| !a.is_empty());
         let allow_custom = record.contains_key("ComponentAllowCustomization");
         let is_data = record.get("Id").and_then(Json::as_str) == Some(controls::DATA_COMPONENT_ID);
         if (has_custom || allow_custom) && !is_data {
@@ -338,7 +412,13 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
                 .or_else(|| record.get("Version").cloned())
                 .unwrap_or(Json::Null);
             t.insert("Version", version);
-            for key in ["IsComponentLocked", "ComponentChangedSinceFileImport", "ComponentAllowCustomization", "CustomProperties", "ComponentType"] {
+            for key in [
+                "IsComponentLocked",
+                "ComponentChangedSinceFileImport",
+                "ComponentAllowCustomization",
+                "CustomProperties",
+                "ComponentType",
+            ] {
                 if let Some(v) = record.get(key) {
                     t.insert(key, v.clone());
                 }
@@ -348,7 +428,10 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
                     t.insert(k, v.clone());
                 }
             }
-            let order = packer.entropy.map_index("OrderComponentTemplate", guid).unwrap_or(-1.0);
+            let order = packer
+                .entropy
+                .map_index("OrderComponentTemplate", guid)
+                .unwrap_or(-1.0);
             component_templates.push((order, Json::Object(t)));
         }
     }
@@ -357,7 +440,10 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
         v.drain(..).map(|(_, j)| j).collect::<Vec<_>>()
     };
     if !component_templates.is_empty() {
-        templates_doc.insert("ComponentTemplates", Json::Array(by_order(&mut component_templates)));
+        templates_doc.insert(
+            "ComponentTemplates",
+            Json::Array(by_order(&mut component_templates)),
+        );
     }
     if !data.pcf_templates.is_empty() {
         templates_doc.insert("PcfTemplates", Json::Array(data.pcf_templates.clone()));
@@ -367,12 +453,22 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
     // Assemble entries in the reference's order.
     let mut entries: Vec<Entry> = Vec::new();
     let push_json = |entries: &mut Vec<Entry>, name: &str, j: Json| {
-        entries.push(Entry { name: name.to_string(), data: EntryData::Json(j) })
+        entries.push(Entry {
+            name: name.to_string(),
+            data: EntryData::Json(j),
+        })
     };
     for (path, bytes) in tree.under("Other") {
-        let name = path[6..].split('/').map(unescape_filename).collect::<Vec<_>>().join("\\");
+        let name = path[6..]
+            .split('/')
+            .map(unescape_filename)
+            .collect::<Vec<_>>()
+            .join("\\");
         let data = if crate::model::is_json_name(&name) {
-            EntryData::Json(json::parse_bytes(bytes).map_err(|e| Error::syntax(path, e.line, e.column, e.message))?)
+            EntryData::Json(
+                json::parse_bytes(bytes)
+                    .map_err(|e| Error::syntax(path, e.line, e.column, e.message))?,
+            )
         } else {
             EntryData::Bytes(bytes.to_vec())
         };
@@ -380,31 +476,61 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
     }
     match read_json(tree, "Src/Themes.json")? {
         Some(themes) => push_json(&mut entries, "References\\Themes.json", themes),
-        None => return Err(Error::invalid("Src/Themes.json", "missing: the app's theme is required")),
+        None => {
+            return Err(Error::invalid(
+                "Src/Themes.json",
+                "missing: the app's theme is required",
+            ));
+        }
     }
     push_json(&mut entries, "Header.json", Json::Object(header));
     push_json(&mut entries, "Properties.json", Json::Object(properties));
     if let Some(bytes) = tree.get("Defines.fx.yaml") {
-        entries.push(Entry { name: "Defines.fx.yaml".into(), data: EntryData::Bytes(bytes.to_vec()) });
+        entries.push(Entry {
+            name: "Defines.fx.yaml".into(),
+            data: EntryData::Bytes(bytes.to_vec()),
+        });
     }
     if let Some(bytes) = tree.get("pkgs/CustomPagesMetadata.json") {
-        let j = json::parse_bytes(bytes).map_err(|e| Error::syntax("pkgs/CustomPagesMetadata.json", e.line, e.column, e.message))?;
+        let j = json::parse_bytes(bytes).map_err(|e| {
+            Error::syntax("pkgs/CustomPagesMetadata.json", e.line, e.column, e.message)
+        })?;
         push_json(&mut entries, "CustomPagesMetadata.json", j);
     }
-    let is_logo = |n: &str| n.starts_with("Resources\\") && !n.eq_ignore_ascii_case("Resources\\PublishInfo.json");
+    let is_logo = |n: &str| {
+        n.starts_with("Resources\\") && !n.eq_ignore_ascii_case("Resources\\PublishInfo.json")
+    };
     for (name, d) in data.entries.iter().filter(|(n, _)| is_logo(n)) {
-        entries.push(Entry { name: name.clone(), data: d.clone() });
+        entries.push(Entry {
+            name: name.clone(),
+            data: d.clone(),
+        });
     }
     if let Some(info) = publish_info {
-        push_json(&mut entries, "Resources\\PublishInfo.json", Json::Object(info));
+        push_json(
+            &mut entries,
+            "Resources\\PublishInfo.json",
+            Json::Object(info),
+        );
     }
-    for (name, d) in data.entries.iter().filter(|(n, _)| n.eq_ignore_ascii_case("References\\DataSources.json")) {
-        entries.push(Entry { name: name.clone(), data: d.clone() });
+    for (name, d) in data
+        .entries
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("References\\DataSources.json"))
+    {
+        entries.push(Entry {
+            name: name.clone(),
+            data: d.clone(),
+        });
     }
     for (name, j) in control_entries {
         push_json(&mut entries, &name, j);
     }
-    push_json(&mut entries, "References\\Templates.json", Json::Object(templates_doc));
+    push_json(
+        &mut entries,
+        "References\\Templates.json",
+        Json::Object(templates_doc),
+    );
     if !component_meta.is_empty() {
         let mut o = Object::new();
         o.insert("Components", Json::Array(by_order(&mut component_meta)));
@@ -413,10 +539,15 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
     if let Some(sarif) = read_json(tree, "Entropy/AppCheckerResult.sarif")? {
         push_json(&mut entries, "AppCheckerResult.sarif", sarif);
     }
-    for (name, d) in data.entries.iter().filter(|(n, _)| {
-        !is_logo(n) && !n.eq_ignore_ascii_case("References\\DataSources.json")
-    }) {
-        entries.push(Entry { name: name.clone(), data: d.clone() });
+    for (name, d) in data
+        .entries
+        .iter()
+        .filter(|(n, _)| !is_logo(n) && !n.eq_ignore_ascii_case("References\\DataSources.json"))
+    {
+        entries.push(Entry {
+            name: name.clone(),
+            data: d.clone(),
+        });
     }
 
     let mut app = MsApp { entries };
@@ -435,7 +566,10 @@ pub fn pack(tree: &SourceTree, defaults_for: &dyn Fn(&SourceTree) -> Result<Box<
             }
         }
     }
-    app.entries.push(Entry { name: "checksum.json".into(), data: EntryData::Json(Json::Object(checksum_doc)) });
+    app.entries.push(Entry {
+        name: "checksum.json".into(),
+        data: EntryData::Json(Json::Object(checksum_doc)),
+    });
     Ok((app, warnings))
 }
 
@@ -493,7 +627,12 @@ impl IdAllocator {
             }
         }
         let max = known_ints.values().copied().max().unwrap_or(0).max(2);
-        IdAllocator { known_ints, known_guids, next: max + 1, given: HashMap::new() }
+        IdAllocator {
+            known_ints,
+            known_guids,
+            next: max + 1,
+            given: HashMap::new(),
+        }
     }
 
     fn id_for(&mut self, name: &str) -> String {
@@ -523,10 +662,15 @@ struct PublishOrder {
 impl PublishOrder {
     fn new(entropy: &Entropy) -> Self {
         let max = match entropy.get("PublishOrderIndices") {
-            Some(Json::Object(m)) => m.iter().filter_map(|(_, v)| v.as_f64()).fold(-1.0, f64::max),
+            Some(Json::Object(m)) => m
+                .iter()
+                .filter_map(|(_, v)| v.as_f64())
+                .fold(-1.0, f64::max),
             _ => -1.0,
         };
-        PublishOrder { next: max as i64 + 1 }
+        PublishOrder {
+            next: max as i64 + 1,
+        }
     }
 }
 
@@ -556,13 +700,27 @@ impl Packer<'_> {
             ));
         };
         if !record.contains_key("ComponentManifest") {
-            return Err(Error::invalid(&top.path, format!("component '{name}': ComponentManifest missing from its .json")));
+            return Err(Error::invalid(
+                &top.path,
+                format!("component '{name}': ComponentManifest missing from its .json"),
+            ));
         }
-        let guid = record.get("Name").and_then(Json::as_str).unwrap_or(&name).to_string();
+        let guid = record
+            .get("Name")
+            .and_then(Json::as_str)
+            .unwrap_or(&name)
+            .to_string();
         top.block.type_name = guid.clone();
         self.templates.templates.insert(guid.clone(), record);
-        let props = top.block.properties.iter().map(|p| (p.name.clone(), p.formula.clone())).collect();
-        self.component_defaults.by_template.insert(guid.clone(), props);
+        let props = top
+            .block
+            .properties
+            .iter()
+            .map(|p| (p.name.clone(), p.formula.clone()))
+            .collect();
+        self.component_defaults
+            .by_template
+            .insert(guid.clone(), props);
         self.component_guids.insert(name, guid);
         Ok(())
     }
@@ -579,7 +737,8 @@ impl Packer<'_> {
             "gallery" => self.unfold_gallery_template(block),
             _ => {}
         }
-        let child_responsive = adds_child_dynamic_properties(&block.type_name, block.variant.as_deref());
+        let child_responsive =
+            adds_child_dynamic_properties(&block.type_name, block.variant.as_deref());
         for child in &mut block.children {
             self.before_write(child, child_responsive, file)?;
         }
@@ -594,18 +753,31 @@ impl Packer<'_> {
                 continue;
             }
             let members = std::mem::take(&mut child.children);
-            let order = self.entropy.get("OrderGroupControls").and_then(|o| o.get(&child.name)).cloned();
+            let order = self
+                .entropy
+                .get("OrderGroupControls")
+                .and_then(|o| o.get(&child.name))
+                .cloned();
             let mut names: Vec<(f64, String)> = members
                 .iter()
                 .map(|m| {
-                    let pos = order.as_ref().and_then(|o| o.get(&m.name)).and_then(Json::as_f64).unwrap_or(-1.0);
+                    let pos = order
+                        .as_ref()
+                        .and_then(|o| o.get(&m.name))
+                        .and_then(Json::as_f64)
+                        .unwrap_or(-1.0);
                     (pos, m.name.clone())
                 })
                 .collect();
             names.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
             let key = Json::Array(names.into_iter().map(|(_, n)| Json::str(n)).collect());
             match self.states.get_mut(&child.name) {
-                Some(state) => state.grouped_controls = Some(match key { Json::Array(a) => a, _ => Vec::new() }),
+                Some(state) => {
+                    state.grouped_controls = Some(match key {
+                        Json::Array(a) => a,
+                        _ => Vec::new(),
+                    })
+                }
                 None => {
                     let mut entry = Object::new();
                     entry.insert("Name", Json::str(&child.name));
@@ -615,8 +787,18 @@ impl Packer<'_> {
                     for (k, v) in default_extension() {
                         entry.insert(k, v);
                     }
-                    let grouped = match key { Json::Array(a) => Some(a), _ => None };
-                    self.states.add(&child.name, ControlState { entry, top_parent: String::new(), grouped_controls: grouped });
+                    let grouped = match key {
+                        Json::Array(a) => Some(a),
+                        _ => None,
+                    };
+                    self.states.add(
+                        &child.name,
+                        ControlState {
+                            entry,
+                            top_parent: String::new(),
+                            grouped_controls: grouped,
+                        },
+                    );
                 }
             }
             appended.extend(members);
@@ -634,23 +816,51 @@ impl Packer<'_> {
         let mut meta = String::from("[");
         for (i, step) in steps.iter().enumerate() {
             if step.type_name != "TestStep" {
-                return Err(Error::invalid(file, format!("test case '{}': only TestStep controls may be its children ('{}' is a {})", block.name, step.name, step.type_name)));
+                return Err(Error::invalid(
+                    file,
+                    format!(
+                        "test case '{}': only TestStep controls may be its children ('{}' is a {})",
+                        block.name, step.name, step.type_name
+                    ),
+                ));
             }
-            let get = |n: &str| step.properties.iter().find(|p| p.name == n).map(|p| p.formula.clone());
-            let description = get("Description").ok_or_else(|| Error::invalid(file, format!("test step '{}' has no Description", step.name)))?;
-            let value = get("Value").ok_or_else(|| Error::invalid(file, format!("test step '{}' has no Value", step.name)))?;
+            let get = |n: &str| {
+                step.properties
+                    .iter()
+                    .find(|p| p.name == n)
+                    .map(|p| p.formula.clone())
+            };
+            let description = get("Description").ok_or_else(|| {
+                Error::invalid(
+                    file,
+                    format!("test step '{}' has no Description", step.name),
+                )
+            })?;
+            let value = get("Value").ok_or_else(|| {
+                Error::invalid(file, format!("test step '{}' has no Value", step.name))
+            })?;
             let screen = get("Screen").unwrap_or_default();
-            let description = transforms::fx_string_literal_value(&description).unwrap_or(description);
+            let description =
+                transforms::fx_string_literal_value(&description).unwrap_or(description);
             let screen_id = if screen.is_empty() {
                 self.entropy
-                    .map_get("RuleScreenIdWithoutScreen", &format!("{}.{}", block.name, step.name))
+                    .map_get(
+                        "RuleScreenIdWithoutScreen",
+                        &format!("{}.{}", block.name, step.name),
+                    )
                     .and_then(Json::as_str)
                     .map(str::to_string)
             } else {
                 match self.screen_ids.get(&screen) {
                     Some(id) => Some(id.clone()),
                     None => {
-                        return Err(Error::invalid(file, format!("test step '{}' names screen '{screen}', which does not exist", step.name)));
+                        return Err(Error::invalid(
+                            file,
+                            format!(
+                                "test step '{}' names screen '{screen}', which does not exist",
+                                step.name
+                            ),
+                        ));
                     }
                 }
             };
@@ -666,11 +876,19 @@ impl Packer<'_> {
                 newtonsoft_string(&mut meta, &id);
             }
             meta.push('}');
-            block.properties.push(Property { name: step.name.clone(), formula: value, line: 0 });
+            block.properties.push(Property {
+                name: step.name.clone(),
+                formula: value,
+                line: 0,
+            });
         }
         meta.push(']');
         if !(missing_meta && steps.is_empty()) {
-            block.properties.push(Property { name: "TestStepsMetadata".into(), formula: transforms::fx_string_literal(&meta), line: 0 });
+            block.properties.push(Property {
+                name: "TestStepsMetadata".into(),
+                formula: transforms::fx_string_literal(&meta),
+                line: 0,
+            });
         }
         Ok(())
     }
@@ -695,11 +913,24 @@ impl Packer<'_> {
                 }
             }
         };
-        let inputs: HashSet<String> = self.defaults.input_properties("galleryTemplate").into_iter().collect();
-        let (moved, kept): (Vec<Property>, Vec<Property>) =
-            std::mem::take(&mut block.properties).into_iter().partition(|p| inputs.contains(&p.name));
+        let inputs: HashSet<String> = self
+            .defaults
+            .input_properties("galleryTemplate")
+            .into_iter()
+            .collect();
+        let (moved, kept): (Vec<Property>, Vec<Property>) = std::mem::take(&mut block.properties)
+            .into_iter()
+            .partition(|p| inputs.contains(&p.name));
         block.properties = kept;
-        block.children.insert(0, Block { name, type_name: "galleryTemplate".into(), properties: moved, ..Block::default() });
+        block.children.insert(
+            0,
+            Block {
+                name,
+                type_name: "galleryTemplate".into(),
+                properties: moved,
+                ..Block::default()
+            },
+        );
     }
 
     fn restore_defaults(&mut self, block: &mut Block, responsive: bool) {
@@ -711,19 +942,20 @@ impl Packer<'_> {
             style_name: style.as_deref(),
             in_responsive_container: responsive,
         };
-        let all: Vec<(String, String)> = match self.component_defaults.by_template.get(&block.type_name) {
-            Some(props) => props.clone(),
-            None => self.defaults.restore_defaults(&ctx),
-        };
+        let all: Vec<(String, String)> =
+            match self.component_defaults.by_template.get(&block.type_name) {
+                Some(props) => props.clone(),
+                None => self.defaults.restore_defaults(&ctx),
+            };
         let present: HashSet<String> = block.properties.iter().map(|p| p.name.clone()).collect();
         let allowed: Option<HashSet<String>> = state.map(|s| {
             let mut names: HashSet<String> = s.property_names().into_iter().collect();
             if let Some(Json::Array(d)) = s.entry.get("DynamicProperties") {
                 for dp in d {
-                    if dp.get("Property").is_some() {
-                        if let Some(n) = dp.get("PropertyName").and_then(Json::as_str) {
-                            names.insert(n.to_string());
-                        }
+                    if dp.get("Property").is_some()
+                        && let Some(n) = dp.get("PropertyName").and_then(Json::as_str)
+                    {
+                        names.insert(n.to_string());
                     }
                 }
             }
@@ -734,15 +966,26 @@ impl Packer<'_> {
                 continue;
             }
             if allowed.as_ref().is_none_or(|a| a.contains(&name)) {
-                block.properties.push(Property { name, formula: value, line: 0 });
+                block.properties.push(Property {
+                    name,
+                    formula: value,
+                    line: 0,
+                });
             }
         }
     }
 
     /// Rebuilds one control's JSON item; returns it with its sibling position.
-    fn combine(&mut self, block: &Block, parent: &str, responsive: bool, file: &str) -> Result<(Object, f64)> {
+    fn combine(
+        &mut self,
+        block: &Block,
+        parent: &str,
+        responsive: bool,
+        file: &str,
+    ) -> Result<(Object, f64)> {
         let name = block.name.clone();
-        let child_responsive = adds_child_dynamic_properties(&block.type_name, block.variant.as_deref());
+        let child_responsive =
+            adds_child_dynamic_properties(&block.type_name, block.variant.as_deref());
         let mut children = Vec::new();
         for child in &block.children {
             children.push(self.combine(child, &name, child_responsive, file)?);
@@ -751,29 +994,41 @@ impl Packer<'_> {
         children.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal));
 
         let type_name = block.type_name.as_str();
-        let mut template: Object = if let Some(Json::Object(t)) = self.entropy.map_get("PCFTemplateEntry", &name) {
-            t.clone()
-        } else {
-            let key = if self.templates.templates.get(&name).is_some_and(controls::is_host_control) {
-                name.clone()
+        let mut template: Object =
+            if let Some(Json::Object(t)) = self.entropy.map_get("PCFTemplateEntry", &name) {
+                t.clone()
             } else {
-                type_name.to_string()
-            };
-            match self.templates.templates.get(&key) {
-                Some(record) => record_to_template(record),
-                None => {
-                    let mut t = Object::new();
-                    t.insert("Name", Json::str(type_name));
-                    t
+                let key = if self
+                    .templates
+                    .templates
+                    .get(&name)
+                    .is_some_and(controls::is_host_control)
+                {
+                    name.clone()
+                } else {
+                    type_name.to_string()
+                };
+                match self.templates.templates.get(&key) {
+                    Some(record) => record_to_template(record),
+                    None => {
+                        let mut t = Object::new();
+                        t.insert("Name", Json::str(type_name));
+                        t
+                    }
                 }
-            }
-        };
+            };
         for (field, entropy_field) in [
             ("OverridableProperties", "OverridablePropertiesEntry"),
-            ("PCFDynamicSchemaForIRRetrieval", "PCFDynamicSchemaForIRRetrievalEntry"),
+            (
+                "PCFDynamicSchemaForIRRetrieval",
+                "PCFDynamicSchemaForIRRetrievalEntry",
+            ),
             ("HostType", "HostTypeEntry"),
             ("HostService", "HostServiceEntry"),
-            ("CustomControlDefinitionJson", "DataTableCustomControlTemplateJsons"),
+            (
+                "CustomControlDefinitionJson",
+                "DataTableCustomControlTemplateJsons",
+            ),
         ] {
             if let Some(v) = self.entropy.map_get(entropy_field, &name) {
                 template.insert(field, v.clone());
@@ -785,7 +1040,10 @@ impl Packer<'_> {
         let mut item = Object::new();
         item.insert("Name", Json::str(&name));
         item.insert("ControlUniqueId", Json::str(&id));
-        item.insert("VariantName", Json::str(block.variant.clone().unwrap_or_default()));
+        item.insert(
+            "VariantName",
+            Json::str(block.variant.clone().unwrap_or_default()),
+        );
         item.insert("Parent", Json::str(parent));
         let poi = match self.entropy.map_get("PublishOrderIndices", &name) {
             Some(v) => v.clone(),
@@ -814,7 +1072,10 @@ impl Packer<'_> {
             let mut r = Object::new();
             r.insert("Property", Json::str(prop));
             r.insert("InvariantScript", Json::str(formula));
-            match state_props.iter().find(|p| p.get("PropertyName").and_then(Json::as_str) == Some(prop)) {
+            match state_props
+                .iter()
+                .find(|p| p.get("PropertyName").and_then(Json::as_str) == Some(prop))
+            {
                 Some(ps) if state.is_some() => {
                     for (k, v) in ps.iter() {
                         if k != "PropertyName" {
@@ -837,7 +1098,9 @@ impl Packer<'_> {
                 rule.insert("Property", Json::str(&p.name));
                 rule.insert("InvariantScript", Json::str(&p.formula));
                 let ds = state_dyn.as_ref().and_then(|s| {
-                    s.iter().find(|d| d.get("PropertyName").and_then(Json::as_str) == Some(p.name.as_str()))
+                    s.iter().find(|d| {
+                        d.get("PropertyName").and_then(Json::as_str) == Some(p.name.as_str())
+                    })
                 });
                 match ds.and_then(|d| d.get("Property")).and_then(Json::as_object) {
                     Some(ps) => {
@@ -865,18 +1128,39 @@ impl Packer<'_> {
         if responsive && let Some(sd) = &state_dyn {
             for d in sd.iter().filter(|d| d.get("Property").is_none()) {
                 let mut o = Object::new();
-                o.insert("PropertyName", d.get("PropertyName").cloned().unwrap_or(Json::Null));
+                o.insert(
+                    "PropertyName",
+                    d.get("PropertyName").cloned().unwrap_or(Json::Null),
+                );
                 dynamic.push(o);
             }
-            let order: Vec<String> = sd.iter().filter_map(|d| d.get("PropertyName").and_then(Json::as_str).map(str::to_string)).collect();
-            dynamic.sort_by_key(|d| position_or_minus_one(&order, d.get("PropertyName").and_then(Json::as_str)));
+            let order: Vec<String> = sd
+                .iter()
+                .filter_map(|d| {
+                    d.get("PropertyName")
+                        .and_then(Json::as_str)
+                        .map(str::to_string)
+                })
+                .collect();
+            dynamic.sort_by_key(|d| {
+                position_or_minus_one(&order, d.get("PropertyName").and_then(Json::as_str))
+            });
         }
 
         // Functions (component definitions) and hidden parameter rules (instances).
         for func in &block.functions {
-            let this = func.metadata.iter().find(|(n, _)| n == "ThisProperty").ok_or_else(|| {
-                Error::syntax(file, func.line, 1, format!("function '{}' has no ThisProperty block", func.name))
-            })?;
+            let this = func
+                .metadata
+                .iter()
+                .find(|(n, _)| n == "ThisProperty")
+                .ok_or_else(|| {
+                    Error::syntax(
+                        file,
+                        func.line,
+                        1,
+                        format!("function '{}' has no ThisProperty block", func.name),
+                    )
+                })?;
             rules.push(make_rule(&func.name, &this.1));
             for (arg, default) in func.metadata.iter().filter(|(n, _)| n != "ThisProperty") {
                 let prop = format!("{}_{}", func.name, arg);
@@ -896,10 +1180,18 @@ impl Packer<'_> {
             repopulate_custom_properties(&mut template, block, self.entropy, &name, file)?;
         } else {
             for custom in controls::custom_properties(&template) {
-                let Some(scope) = controls::function_scope_rules(&custom) else { continue };
+                let Some(scope) = controls::function_scope_rules(&custom) else {
+                    continue;
+                };
                 for arg in scope {
-                    let arg_name = arg.get("Name").and_then(Json::as_str).unwrap_or("").to_string();
-                    if rules.iter().any(|r| r.get("Property").and_then(Json::as_str) == Some(arg_name.as_str())) {
+                    let arg_name = arg
+                        .get("Name")
+                        .and_then(Json::as_str)
+                        .unwrap_or("")
+                        .to_string();
+                    if rules.iter().any(|r| {
+                        r.get("Property").and_then(Json::as_str) == Some(arg_name.as_str())
+                    }) {
                         continue;
                     }
                     let key = format!("{name}.{arg_name}");
@@ -924,19 +1216,35 @@ impl Packer<'_> {
         if state.is_some() {
             let order: Vec<String> = state_props
                 .iter()
-                .filter_map(|p| p.get("PropertyName").and_then(Json::as_str).map(str::to_string))
+                .filter_map(|p| {
+                    p.get("PropertyName")
+                        .and_then(Json::as_str)
+                        .map(str::to_string)
+                })
                 .collect();
-            rules.sort_by_key(|r| position_or_minus_one(&order, r.get("Property").and_then(Json::as_str)));
+            rules.sort_by_key(|r| {
+                position_or_minus_one(&order, r.get("Property").and_then(Json::as_str))
+            });
         }
-        item.insert("Rules", Json::Array(rules.into_iter().map(Json::Object).collect()));
+        item.insert(
+            "Rules",
+            Json::Array(rules.into_iter().map(Json::Object).collect()),
+        );
         if responsive && !dynamic.is_empty() {
-            item.insert("DynamicProperties", Json::Array(dynamic.into_iter().map(Json::Object).collect()));
+            item.insert(
+                "DynamicProperties",
+                Json::Array(dynamic.into_iter().map(Json::Object).collect()),
+            );
         }
 
-        let parent_index;
-        match &state {
+        let parent_index = match &state {
             Some(s) => {
-                for key in ["HasDynamicProperties", "StyleName", "IsGroupControl", "AllowAccessToGlobals"] {
+                for key in [
+                    "HasDynamicProperties",
+                    "StyleName",
+                    "IsGroupControl",
+                    "AllowAccessToGlobals",
+                ] {
                     if let Some(v) = s.entry.get(key) {
                         item.insert(key, v.clone());
                     }
@@ -955,21 +1263,27 @@ impl Packer<'_> {
                         template.remove("IsComponentDefinition");
                     }
                 }
-                parent_index = s.parent_index();
+                s.parent_index()
             }
             None => {
-                item.insert("StyleName", Json::str(format!("default{}Style", first_upper(type_name))));
+                item.insert(
+                    "StyleName",
+                    Json::str(format!("default{}Style", first_upper(type_name))),
+                );
                 for (k, v) in default_extension() {
                     item.insert(k, v);
                 }
                 let has_dyn = responsive && item.contains_key("DynamicProperties");
                 item.insert("HasDynamicProperties", Json::Bool(has_dyn));
                 item.insert("IsGroupControl", Json::Bool(false));
-                parent_index = -1.0;
+                -1.0
             }
-        }
+        };
 
-        let is_definition = template.get("IsComponentDefinition").and_then(Json::as_bool).unwrap_or(false)
+        let is_definition = template
+            .get("IsComponentDefinition")
+            .and_then(Json::as_bool)
+            .unwrap_or(false)
             && self.component_defaults.by_template.contains_key(type_name);
         if is_definition {
             template.remove("ComponentDefinitionInfo");
@@ -979,17 +1293,32 @@ impl Packer<'_> {
             if let Some(ts) = template.get("LastModifiedTimestamp") {
                 info.insert("LastModifiedTimestamp", ts.clone());
             }
-            let legacy = self.entropy.get("IsLegacyComponentAllowGlobalScopeCase").and_then(Json::as_bool).unwrap_or(false);
-            if !legacy {
-                if let Some(v) = item.get("AllowAccessToGlobals") {
-                    info.insert("AllowAccessToGlobals", v.clone());
-                }
+            let legacy = self
+                .entropy
+                .get("IsLegacyComponentAllowGlobalScopeCase")
+                .and_then(Json::as_bool)
+                .unwrap_or(false);
+            if !legacy && let Some(v) = item.get("AllowAccessToGlobals") {
+                info.insert("AllowAccessToGlobals", v.clone());
             }
-            info.insert("Rules", item.get("Rules").cloned().unwrap_or(Json::Array(Vec::new())));
+            info.insert(
+                "Rules",
+                item.get("Rules")
+                    .cloned()
+                    .unwrap_or(Json::Array(Vec::new())),
+            );
             if let Some(v) = item.get("ControlPropertyState") {
                 info.insert("ControlPropertyState", v.clone());
             }
-            info.insert("Children", Json::Array(children.iter().map(|(c, _)| Json::Object(c.clone())).collect()));
+            info.insert(
+                "Children",
+                Json::Array(
+                    children
+                        .iter()
+                        .map(|(c, _)| Json::Object(c.clone()))
+                        .collect(),
+                ),
+            );
             if let Some(record) = self.templates.templates.get_mut(type_name) {
                 record.insert("ComponentDefinitionInfo", Json::Object(info));
                 if let Some(cp) = template.get("CustomProperties") {
@@ -998,7 +1327,10 @@ impl Packer<'_> {
             }
         }
         item.insert("Template", Json::Object(template));
-        item.insert("Children", Json::Array(children.into_iter().map(|(c, _)| Json::Object(c)).collect()));
+        item.insert(
+            "Children",
+            Json::Array(children.into_iter().map(|(c, _)| Json::Object(c)).collect()),
+        );
         item.insert("Index", Json::from_i64(0));
         if let Some(i) = self.entropy.map_index("ComponentIndexes", &name) {
             item.insert("Index", controls::index_json(i));
@@ -1056,8 +1388,13 @@ fn record_to_template(record: &Object) -> Object {
     for (k, v) in record.iter() {
         match k {
             "IsComponentTemplate" => t.insert("IsComponentDefinition", v.clone()),
-            "IsWidgetTemplate" | "IsPcfControl" | "TemplateOriginalName" | "IsComponentLocked"
-            | "ComponentChangedSinceFileImport" | "ComponentAllowCustomization" | "ComponentExtraMetadata"
+            "IsWidgetTemplate"
+            | "IsPcfControl"
+            | "TemplateOriginalName"
+            | "IsComponentLocked"
+            | "ComponentChangedSinceFileImport"
+            | "ComponentAllowCustomization"
+            | "ComponentExtraMetadata"
             | "ComponentManifest" => {}
             _ => t.0.push((k.to_string(), v.clone())),
         }
@@ -1066,19 +1403,52 @@ fn record_to_template(record: &Object) -> Object {
 }
 
 /// Refills the scope-variable fields of a component's function properties from `.fx.yaml`.
-fn repopulate_custom_properties(template: &mut Object, block: &Block, entropy: &Entropy, control: &str, file: &str) -> Result<()> {
+fn repopulate_custom_properties(
+    template: &mut Object,
+    block: &Block,
+    entropy: &Entropy,
+    control: &str,
+    file: &str,
+) -> Result<()> {
     let Some(Json::Array(customs)) = template.get_mut("CustomProperties") else {
-        return Err(Error::syntax(file, block.line, 1, format!("component '{}' defines functions but its .json has no CustomProperties", block.name)));
+        return Err(Error::syntax(
+            file,
+            block.line,
+            1,
+            format!(
+                "component '{}' defines functions but its .json has no CustomProperties",
+                block.name
+            ),
+        ));
     };
     for func in &block.functions {
-        let Some(custom) = customs.iter_mut().find(|c| c.get("Name").and_then(Json::as_str) == Some(func.name.as_str())) else {
-            return Err(Error::syntax(file, func.line, 1, format!("function '{}' has no matching custom property in the component's .json", func.name)));
+        let Some(custom) = customs
+            .iter_mut()
+            .find(|c| c.get("Name").and_then(Json::as_str) == Some(func.name.as_str()))
+        else {
+            return Err(Error::syntax(
+                file,
+                func.line,
+                1,
+                format!(
+                    "function '{}' has no matching custom property in the component's .json",
+                    func.name
+                ),
+            ));
         };
-        let Some(Json::Array(scope_rules)) = custom.get_mut("PropertyScopeKey").and_then(|s| s.get_mut("PropertyScopeRulesKey")) else {
-            return Err(Error::syntax(file, func.line, 1, format!("custom property '{}' is not a function", func.name)));
+        let Some(Json::Array(scope_rules)) = custom
+            .get_mut("PropertyScopeKey")
+            .and_then(|s| s.get_mut("PropertyScopeRulesKey"))
+        else {
+            return Err(Error::syntax(
+                file,
+                func.line,
+                1,
+                format!("custom property '{}' is not a function", func.name),
+            ));
         };
-        let mut index = 1;
-        for (arg, default) in func.metadata.iter().filter(|(n, _)| n != "ThisProperty") {
+        let args = func.metadata.iter().filter(|(n, _)| n != "ThisProperty");
+        for (index, (arg, default)) in (1..).zip(args) {
             let prop = format!("{}_{}", func.name, arg);
             let key = format!("{control}.{prop}");
             let default_rule = entropy
@@ -1087,12 +1457,38 @@ fn repopulate_custom_properties(template: &mut Object, block: &Block, entropy: &
                 .and_then(|a| a.first())
                 .cloned()
                 .unwrap_or_else(|| Json::str(default));
-            let type_name = func.params.iter().find(|(p, _)| p == arg).map(|(_, t)| t.clone());
-            let code = type_name.as_deref().and_then(controls::property_data_type_code).ok_or_else(|| {
-                Error::syntax(file, func.line, 1, format!("function '{}': parameter '{arg}' has no valid type", func.name))
-            })?;
-            let Some(rule) = scope_rules.iter_mut().find(|r| r.get("Name").and_then(Json::as_str) == Some(prop.as_str())) else {
-                return Err(Error::syntax(file, func.line, 1, format!("function '{}': parameter '{arg}' is not in the component's .json", func.name)));
+            let type_name = func
+                .params
+                .iter()
+                .find(|(p, _)| p == arg)
+                .map(|(_, t)| t.clone());
+            let code = type_name
+                .as_deref()
+                .and_then(controls::property_data_type_code)
+                .ok_or_else(|| {
+                    Error::syntax(
+                        file,
+                        func.line,
+                        1,
+                        format!(
+                            "function '{}': parameter '{arg}' has no valid type",
+                            func.name
+                        ),
+                    )
+                })?;
+            let Some(rule) = scope_rules
+                .iter_mut()
+                .find(|r| r.get("Name").and_then(Json::as_str) == Some(prop.as_str()))
+            else {
+                return Err(Error::syntax(
+                    file,
+                    func.line,
+                    1,
+                    format!(
+                        "function '{}': parameter '{arg}' is not in the component's .json",
+                        func.name
+                    ),
+                ));
             };
             if let Some(Json::Object(info)) = rule.get_mut("ScopeVariableInfo") {
                 info.insert("DefaultRule", default_rule);
@@ -1100,7 +1496,6 @@ fn repopulate_custom_properties(template: &mut Object, block: &Block, entropy: &
                 info.insert("ParentPropertyName", Json::str(&func.name));
                 info.insert("ScopePropertyDataType", Json::from_i64(code));
             }
-            index += 1;
         }
     }
     Ok(())

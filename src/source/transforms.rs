@@ -138,7 +138,11 @@ impl UnpackTransforms<'_> {
             .iter()
             .position(|p| p.name == "TestStepsMetadata")
         else {
-            let list = self.entropy.obj.get("AppTestsMissingStepsMetadata").cloned();
+            let list = self
+                .entropy
+                .obj
+                .get("AppTestsMissingStepsMetadata")
+                .cloned();
             let mut names = match list {
                 Some(Json::Array(a)) => a,
                 _ => Vec::new(),
@@ -152,7 +156,10 @@ impl UnpackTransforms<'_> {
         let text = fx_string_literal_value(&meta.formula).ok_or_else(|| {
             Error::bad_input(
                 self.file,
-                format!("test case '{}': TestStepsMetadata is not a string literal", block.name),
+                format!(
+                    "test case '{}': TestStepsMetadata is not a string literal",
+                    block.name
+                ),
             )
         })?;
         let steps = json::parse(&text).map_err(|e| {
@@ -164,7 +171,10 @@ impl UnpackTransforms<'_> {
         let Json::Array(steps) = steps else {
             return Err(Error::bad_input(
                 self.file,
-                format!("test case '{}': TestStepsMetadata is not a list", block.name),
+                format!(
+                    "test case '{}': TestStepsMetadata is not a list",
+                    block.name
+                ),
             ));
         };
         let mut step_blocks = Vec::new();
@@ -223,7 +233,9 @@ impl UnpackTransforms<'_> {
             };
             let mut moved = Vec::new();
             for (i, member) in members.iter().enumerate() {
-                let Some(member) = member.as_str() else { continue };
+                let Some(member) = member.as_str() else {
+                    continue;
+                };
                 self.entropy.map_mut("OrderGroupControls");
                 let order = self.entropy.map_mut("OrderGroupControls");
                 if !matches!(order.get(&group), Some(Json::Object(_))) {
@@ -249,7 +261,11 @@ impl UnpackTransforms<'_> {
 }
 
 fn prop(name: &str, formula: String) -> Property {
-    Property { name: name.to_string(), formula, line: 0 }
+    Property {
+        name: name.to_string(),
+        formula,
+        line: 0,
+    }
 }
 
 /// The text of a Power Fx string literal (`"a ""b"""` -> `a "b"`), or `None`.
@@ -258,10 +274,8 @@ pub fn fx_string_literal_value(formula: &str) -> Option<String> {
     let mut out = String::with_capacity(inner.len());
     let mut chars = inner.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '"' {
-            if chars.next() != Some('"') {
-                return None;
-            }
+        if c == '"' && chars.next() != Some('"') {
+            return None;
         }
         out.push(c);
     }

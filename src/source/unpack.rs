@@ -87,16 +87,26 @@ pub fn unpack(
             "this is an .msapp of the older v1 format (it has Entities.json); open and save it in a current Power Apps Studio first",
         ));
     }
-    if app.json("Header.json").is_some_and(|h| h.as_object().is_none())
-        || app.json("Properties.json").is_some_and(|h| h.as_object().is_none())
+    if app
+        .json("Header.json")
+        .is_some_and(|h| h.as_object().is_none())
+        || app
+            .json("Properties.json")
+            .is_some_and(|h| h.as_object().is_none())
     {
-        return Err(Error::bad_input(label, "Header.json or Properties.json is not a JSON object"));
+        return Err(Error::bad_input(
+            label,
+            "Header.json or Properties.json is not a JSON object",
+        ));
     }
     let mut header = obj_of(app, "Header.json")
         .ok_or_else(|| Error::bad_input(label, "missing Header.json: not a canvas app"))?;
     let mut properties = obj_of(app, "Properties.json")
         .ok_or_else(|| Error::bad_input(label, "missing Properties.json: not a canvas app"))?;
-    let has_controls = app.entries.iter().any(|e| control_folder(&e.name).is_some());
+    let has_controls = app
+        .entries
+        .iter()
+        .any(|e| control_folder(&e.name).is_some());
     if !has_controls {
         let has_pa_yaml = app.entries.iter().any(|e| {
             let n = e.name.to_ascii_lowercase();
@@ -147,7 +157,12 @@ pub fn unpack(
         entropy.set("HeaderLastSavedDateTimeUTC", saved);
     }
     let mut volatile = Object::new();
-    for key in ["ControlCount", "DeserializationLoadTime", "AnalysisLoadTime", "ErrorCount"] {
+    for key in [
+        "ControlCount",
+        "DeserializationLoadTime",
+        "AnalysisLoadTime",
+        "ErrorCount",
+    ] {
         if let Some(v) = properties.remove(key) {
             volatile.insert(key, v);
         }
@@ -206,12 +221,18 @@ pub fn unpack(
     let mut tops: Vec<TopParent> = Vec::new();
     let mut screens: Vec<(String, f64)> = Vec::new();
     for entry in &app.entries {
-        let Some(folder) = control_folder(&entry.name) else { continue };
-        let EntryData::Json(doc) = &entry.data else { continue };
+        let Some(folder) = control_folder(&entry.name) else {
+            continue;
+        };
+        let EntryData::Json(doc) = &entry.data else {
+            continue;
+        };
         let top = doc
             .get("TopParent")
             .and_then(Json::as_object)
-            .ok_or_else(|| Error::bad_input(label, format!("{}: no TopParent object", entry.name)))?;
+            .ok_or_else(|| {
+                Error::bad_input(label, format!("{}: no TopParent object", entry.name))
+            })?;
         let extra: Vec<&str> = doc
             .as_object()
             .map(|o| o.keys().filter(|k| *k != "TopParent").collect())
@@ -232,7 +253,11 @@ pub fn unpack(
             widget_templates: &widget_templates,
         };
         let block = splitter.split_top(top)?;
-        let template = top.get("Template").and_then(Json::as_object).cloned().unwrap_or_default();
+        let template = top
+            .get("Template")
+            .and_then(Json::as_object)
+            .cloned()
+            .unwrap_or_default();
         let template_id = template.get("Id").and_then(Json::as_str).unwrap_or("");
         let kind = match folder {
             "Components" if controls::is_component_template_id(template_id) => TopKind::Component,
@@ -250,7 +275,11 @@ pub fn unpack(
         mark_legacy_global_scope(top, &mut entropy);
         tops.push(TopParent {
             kind,
-            template_name: template.get("Name").and_then(Json::as_str).unwrap_or("").to_string(),
+            template_name: template
+                .get("Name")
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_string(),
             block,
         });
     }
@@ -289,9 +318,9 @@ pub fn unpack(
             entropy.map_set_index("OrderComponentTemplate", &guid, pos);
             for (k, v) in meta.iter() {
                 match k {
-                    "IsComponentLocked" | "ComponentChangedSinceFileImport" | "ComponentAllowCustomization" => {
-                        record.insert(k, v.clone())
-                    }
+                    "IsComponentLocked"
+                    | "ComponentChangedSinceFileImport"
+                    | "ComponentAllowCustomization" => record.insert(k, v.clone()),
                     "Version" => {
                         if record.get("Version") != Some(v) {
                             entropy.map_set("TemplateVersions", &guid, v.clone());
@@ -320,8 +349,16 @@ pub fn unpack(
         {
             entropy.map_set_index("OrderComponentMetadata", &guid, pos);
             let mut manifest = Object::new();
-            for (k, v) in meta.as_object().map(|o| o.iter().collect::<Vec<_>>()).unwrap_or_default() {
-                let key = if k == "TemplateName" { "TemplateGuid" } else { k };
+            for (k, v) in meta
+                .as_object()
+                .map(|o| o.iter().collect::<Vec<_>>())
+                .unwrap_or_default()
+            {
+                let key = if k == "TemplateName" {
+                    "TemplateGuid"
+                } else {
+                    k
+                };
                 manifest.0.push((key.to_string(), v.clone()));
             }
             record.insert("ComponentManifest", Json::Object(manifest));
@@ -344,7 +381,9 @@ pub fn unpack(
 
     // Transforms: component definitions first, since instances compare with them.
     let mut component_defaults = ComponentDefaults::default();
-    let mut order: Vec<usize> = (0..tops.len()).filter(|&i| tops[i].kind == TopKind::Component).collect();
+    let mut order: Vec<usize> = (0..tops.len())
+        .filter(|&i| tops[i].kind == TopKind::Component)
+        .collect();
     order.extend((0..tops.len()).filter(|&i| tops[i].kind != TopKind::Component));
     for i in order {
         let top = &mut tops[i];
@@ -367,7 +406,9 @@ pub fn unpack(
                 .iter()
                 .map(|p| (p.name.clone(), p.formula.clone()))
                 .collect();
-            component_defaults.by_template.insert(top.template_name.clone(), props);
+            component_defaults
+                .by_template
+                .insert(top.template_name.clone(), props);
         }
     }
 
@@ -407,12 +448,19 @@ pub fn unpack(
         }
         let mut states_obj = Object::new();
         for (control, state) in states.of_top_parent(name) {
-            states_obj.0.push((control.to_string(), Json::Object(state.entry.clone())));
+            states_obj
+                .0
+                .push((control.to_string(), Json::Object(state.entry.clone())));
         }
         let mut doc = Object::new();
         doc.insert("ControlStates", Json::Object(states_obj));
         doc.insert("TopParentName", Json::str(name));
-        let path = unique_path(&mut used_names, "Src/EditorState", name, ".editorstate.json");
+        let path = unique_path(
+            &mut used_names,
+            "Src/EditorState",
+            name,
+            ".editorstate.json",
+        );
         tree.insert_json(path, &Json::Object(doc));
     }
 
@@ -425,7 +473,9 @@ pub fn unpack(
             .unwrap_or(false)
             || component_names.values().any(|c| c == name);
         if !is_component {
-            control_templates.0.push((name.clone(), Json::Object(record.clone())));
+            control_templates
+                .0
+                .push((name.clone(), Json::Object(record.clone())));
         }
     }
     tree.insert_json("ControlTemplates.json", &Json::Object(control_templates));
