@@ -548,6 +548,57 @@ fn restore_gives_back_every_stripped_rule() {
     assert!(stripped > 1000);
 }
 
+/// Concrete values from a real phone app: theme palette resolution (including a palette value
+/// that itself holds a reserved name) and template defaults.
+#[test]
+fn real_theme_and_template_values() {
+    let app = App::open(&Path::new(CORPUS).join("apps/MyWeather.msapp"));
+    let defaults = app.defaults();
+    let label = ControlCtx {
+        type_name: "label",
+        style_name: Some("defaultLabelStyle"),
+        ..ControlCtx::default()
+    };
+    let get = |ctx: &ControlCtx, p: &str| defaults.strip_default(ctx, p);
+    assert_eq!(get(&label, "Color").as_deref(), Some("RGBA(0, 0, 0, 1)"));
+    assert_eq!(get(&label, "Font").as_deref(), Some("Font.'Open Sans'"));
+    assert_eq!(get(&label, "Size").as_deref(), Some("13"));
+    assert_eq!(
+        get(&label, "VerticalAlign").as_deref(),
+        Some("VerticalAlign.Middle")
+    );
+    // Include properties ignore phoneDefaultValue: pac keeps `Width: =560` on phone labels.
+    assert_eq!(get(&label, "Width").as_deref(), Some("150"));
+    assert_eq!(get(&label, "Height").as_deref(), Some("40"));
+    assert_eq!(get(&label, "Wrap").as_deref(), Some("true"));
+    assert_eq!(get(&label, "Live").as_deref(), Some("Live.Off"));
+    assert_eq!(get(&label, "Tooltip").as_deref(), Some("\"\""));
+    assert_eq!(get(&label, "Text"), None);
+    let screen = ControlCtx {
+        type_name: "screen",
+        style_name: Some("defaultScreenStyle"),
+        ..ControlCtx::default()
+    };
+    assert_eq!(
+        get(&screen, "LoadingSpinnerColor").as_deref(),
+        Some("RGBA(56, 96, 178, 1)")
+    );
+    assert_eq!(
+        get(&screen, "Height").as_deref(),
+        Some("Max(App.Height, App.MinScreenHeight)")
+    );
+    let appinfo = ControlCtx {
+        type_name: "appinfo",
+        ..ControlCtx::default()
+    };
+    assert_eq!(get(&appinfo, "MinScreenWidth").as_deref(), Some("640"));
+    let t = defaults.template("label").unwrap();
+    assert_eq!(
+        (t.version.as_str(), t.id.as_str()),
+        ("2.3.0", "http://microsoft.com/appmagic/label")
+    );
+}
+
 #[test]
 fn yaml_reader_sees_controls_properties_and_skips_blocks() {
     let text = "Component1 As CanvasComponent:\n    F(A As Number):\n        A:\n            Default: =1\n        ThisProperty:\n            Default: =2\n    Fill: =1\n\n    'My Label' As label:\n        Text: |-\n            =\"a\"\n            Inner: =no\n        X: =1\n\n    \"'Quote''s' As label\":\n        Y: =2\n";
@@ -558,141 +609,6 @@ fn yaml_reader_sees_controls_properties_and_skips_blocks() {
     assert_eq!(names("Quote's"), ["Y"]);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Minimal JSON reader, enough for msapp entries, until the crate's own parser is available.
-
 fn parse_json(bytes: &[u8]) -> Json {
-    let text = std::str::from_utf8(bytes).unwrap();
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut parser = MiniJson {
-        chars: text.chars().collect(),
-        pos: 0,
-    };
-    parser.value()
-}
-
-struct MiniJson {
-    chars: Vec<char>,
-    pos: usize,
-}
-
-impl MiniJson {
-    fn ws(&mut self) {
-        while self.chars.get(self.pos).is_some_and(|c| c.is_whitespace()) {
-            self.pos += 1;
-        }
-    }
-    fn next(&mut self) -> char {
-        let c = self.chars[self.pos];
-        self.pos += 1;
-        c
-    }
-    fn value(&mut self) -> Json {
-        self.ws();
-        match self.chars[self.pos] {
-            '{' => {
-                self.pos += 1;
-                let mut members = Vec::new();
-                loop {
-                    self.ws();
-                    if self.chars[self.pos] == '}' {
-                        self.pos += 1;
-                        break;
-                    }
-                    let key = self.string();
-                    self.ws();
-                    assert_eq!(self.next(), ':');
-                    let value = self.value();
-                    members.push((key, value));
-                    self.ws();
-                    if self.chars[self.pos] == ',' {
-                        self.pos += 1;
-                    }
-                }
-                Json::Object(msapp_merge::json::Object(members))
-            }
-            '[' => {
-                self.pos += 1;
-                let mut items = Vec::new();
-                loop {
-                    self.ws();
-                    if self.chars[self.pos] == ']' {
-                        self.pos += 1;
-                        break;
-                    }
-                    items.push(self.value());
-                    self.ws();
-                    if self.chars[self.pos] == ',' {
-                        self.pos += 1;
-                    }
-                }
-                Json::Array(items)
-            }
-            '"' => Json::String(self.string()),
-            't' => {
-                self.pos += 4;
-                Json::Bool(true)
-            }
-            'f' => {
-                self.pos += 5;
-                Json::Bool(false)
-            }
-            'n' => {
-                self.pos += 4;
-                Json::Null
-            }
-            _ => {
-                while self
-                    .chars
-                    .get(self.pos)
-                    .is_some_and(|c| "+-0123456789.eE".contains(*c))
-                {
-                    self.pos += 1;
-                }
-                Json::from_i64(0)
-            }
-        }
-    }
-    fn string(&mut self) -> String {
-        assert_eq!(self.next(), '"');
-        let mut out = String::new();
-        let mut pending_high: Option<u32> = None;
-        loop {
-            let c = self.next();
-            match c {
-                '"' => return out,
-                '\\' => {
-                    let e = self.next();
-                    let simple = match e {
-                        'n' => Some('\n'),
-                        't' => Some('\t'),
-                        'r' => Some('\r'),
-                        'b' => Some('\u{8}'),
-                        'f' => Some('\u{c}'),
-                        'u' => None,
-                        other => Some(other),
-                    };
-                    match simple {
-                        Some(ch) => out.push(ch),
-                        None => {
-                            let hex: String = (0..4).map(|_| self.next()).collect();
-                            let unit = u32::from_str_radix(&hex, 16).unwrap();
-                            if (0xD800..0xDC00).contains(&unit) {
-                                pending_high = Some(unit);
-                            } else if let (Some(high), true) =
-                                (pending_high, (0xDC00..0xE000).contains(&unit))
-                            {
-                                let code = 0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00);
-                                out.push(char::from_u32(code).unwrap());
-                                pending_high = None;
-                            } else {
-                                out.push(char::from_u32(unit).unwrap_or('\u{fffd}'));
-                            }
-                        }
-                    }
-                }
-                other => out.push(other),
-            }
-        }
-    }
+    msapp_merge::json::parse_bytes(bytes).unwrap()
 }
