@@ -94,7 +94,8 @@ pub struct ControlCtx<'a> {
     /// component renames, i.e. `Template.Name` for components (the GUID-like name given to
     /// [`Defaults::add_component_defaults`]), `galleryTemplate` for a gallery's template child,
     /// `group` for classic groups, the display name for PCF controls (which therefore have no
-    /// template defaults).
+    /// template defaults). A component *definition* is compared under its renamed kind
+    /// (`CanvasComponent`, `DataComponent`...).
     pub type_name: &'a str,
     /// `VariantName`; `None` when empty.
     pub variant: Option<&'a str>,
@@ -162,7 +163,11 @@ impl Defaults {
 
     /// Registers a component definition as the template of its instances: `template_name` is
     /// the component's template name (`Template.Name` of its instances), `properties` the
-    /// definition's own property formulas after its own defaults were stripped.
+    /// definition's property formulas (function rules excluded). On unpack the reference
+    /// registers them as read, before stripping; the definition itself is then compared under
+    /// its renamed type (`CanvasComponent`...), which has no template, so in practice nothing
+    /// is stripped from it and both readings agree. On pack pass its fx.yaml properties.
+    /// Replaces any template of the same name.
     pub fn add_component_defaults(
         &mut self,
         template_name: &str,
