@@ -6,6 +6,7 @@
 
 pub mod datasources;
 pub mod entropy;
+pub mod names;
 pub mod tree;
 
 pub use entropy::Entropy;
