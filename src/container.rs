@@ -1,7 +1,16 @@
 //! The zip container: reading with limits against hostile archives, writing deterministic
 //! archives with `\`-separated names, and raw copies of unchanged entries.
 
-use crate::error::Result;
+use std::collections::HashMap;
+use std::io::{Cursor, Read, Write};
+
+use zip::read::Config;
+use zip::result::ZipError;
+use zip::unstable::read::ZipIterable;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, System, ZipReadOptions, ZipWriter};
+
+use crate::error::{Error, Result};
 
 /// Limits applied before anything is inflated (zip bombs, absurd entry counts).
 #[derive(Debug, Clone)]
@@ -24,6 +33,14 @@ impl Default for Limits {
     }
 }
 
+/// Entries at most this large are exempt from the ratio check: tiny highly repetitive JSON
+/// files legitimately compress very well and cannot hurt anyone.
+const RATIO_EXEMPT_SIZE: u64 = 1 << 20;
+
+/// Pre-allocation cap for one inflated entry, so a lying size field cannot reserve memory
+/// the data never fills.
+const MAX_PREALLOCATION: u64 = 64 << 20;
+
 /// One inflated entry.
 #[derive(Debug, Clone)]
 pub struct ArchiveEntry {
@@ -37,15 +54,438 @@ pub struct Archive {
     pub entries: Vec<ArchiveEntry>,
 }
 
+/// Central-directory facts about one file entry, known without inflating it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryInfo {
+    /// The name as stored.
+    pub name: String,
+    pub crc32: u32,
+    pub compressed_size: u64,
+    pub uncompressed_size: u64,
+}
+
 /// Reads a whole `.msapp`. `label` names the file in errors.
 pub fn read_archive(bytes: &[u8], label: &str, limits: &Limits) -> Result<Archive> {
-    let _ = (bytes, label, limits);
-    todo!("container::read_archive")
+    let checked = checked_entries(bytes, label, limits)?;
+    let mut body = Cursor::new(bytes);
+    let mut entries = Vec::with_capacity(checked.len());
+    for (info, entry) in checked {
+        let mut file = entry
+            .with_reader(&mut body, ZipReadOptions::new())
+            .map_err(|e| corrupt(label, &format!("entry {}: {e}", info.name)))?;
+        let declared = info.uncompressed_size;
+        let capacity = usize::try_from(declared.min(MAX_PREALLOCATION)).unwrap_or(0);
+        let mut data = Vec::with_capacity(capacity);
+        // One byte more than declared is enough to notice an entry that lies about its size.
+        (&mut file)
+            .take(declared.saturating_add(1))
+            .read_to_end(&mut data)
+            .map_err(|e| corrupt(label, &format!("entry {}: {e}", info.name)))?;
+        if data.len() as u64 != declared {
+            return Err(corrupt(
+                label,
+                &format!(
+                    "entry {} inflates to {}{} bytes but declares {declared}",
+                    info.name,
+                    if data.len() as u64 > declared {
+                        "more than "
+                    } else {
+                        ""
+                    },
+                    data.len()
+                        .min(usize::try_from(declared).unwrap_or(usize::MAX)),
+                ),
+            ));
+        }
+        entries.push(ArchiveEntry {
+            name: info.name,
+            data,
+        });
+    }
+    Ok(Archive { entries })
+}
+
+/// Lists the file entries (directories skipped) with their central-directory metadata, after
+/// the same checks as [`read_archive`], without inflating anything.
+pub fn list_entries(bytes: &[u8], label: &str, limits: &Limits) -> Result<Vec<EntryInfo>> {
+    Ok(checked_entries(bytes, label, limits)?
+        .into_iter()
+        .map(|(info, _)| info)
+        .collect())
 }
 
 /// Writes entries in the given order: Deflate, fixed timestamp, MS-DOS "made by", UTF-8 flag
 /// only for non-ASCII names. Same input, same bytes.
 pub fn write_archive(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
-    let _ = entries;
-    todo!("container::write_archive")
+    let mut writer = ArchiveWriter::new();
+    for (name, data) in entries {
+        writer.add(name, data)?;
+    }
+    writer.finish()
+}
+
+/// Builds an archive entry by entry, deflating new content and copying unchanged entries'
+/// compressed bytes from a source archive as they are.
+pub struct ArchiveWriter {
+    zip: ZipWriter<Cursor<Vec<u8>>>,
+    names: NameRegistry,
+}
+
+impl Default for ArchiveWriter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ArchiveWriter {
+    pub fn new() -> Self {
+        ArchiveWriter {
+            zip: ZipWriter::new(Cursor::new(Vec::new())),
+            names: NameRegistry::default(),
+        }
+    }
+
+    /// Adds `data` under `name` (written exactly as given), deflated at the default level.
+    pub fn add(&mut self, name: &str, data: &[u8]) -> Result<()> {
+        self.register(name)?;
+        let options = deterministic_options()
+            .compression_method(CompressionMethod::Deflated)
+            .large_file(data.len() as u64 >= zip::ZIP64_BYTES_THR);
+        self.zip
+            .start_file(name, options)
+            .map_err(|e| write_failed(name, &e))?;
+        self.zip
+            .write_all(data)
+            .map_err(|e| Error::invalid(name, format!("cannot write entry: {e}")))
+    }
+
+    /// Copies the entry `name` of the archive `source` without inflating it: its compressed
+    /// bytes, CRC and sizes are kept; the timestamp is set to the fixed one of new entries so
+    /// the output does not depend on which side an entry was copied from.
+    pub fn copy_raw_from(&mut self, source: &[u8], name: &str) -> Result<()> {
+        let label = "source archive";
+        let mut iterable = open_iterable(source, label)?;
+        let files = iterable
+            .files()
+            .map_err(|e| corrupt(label, &e.to_string()))?;
+        let mut found = None;
+        for entry in files {
+            let entry = entry.map_err(|e| corrupt(label, &e.to_string()))?;
+            if entry.name_raw() == name.as_bytes() {
+                found = Some(entry);
+                break;
+            }
+        }
+        let Some(entry) = found else {
+            return Err(Error::invalid(name, "no such entry in the source archive"));
+        };
+        check_entry_kind(&entry, name, label)?;
+        self.register(name)?;
+        let mut body = Cursor::new(source);
+        let file = entry
+            .with_reader(&mut body, ZipReadOptions::new())
+            .map_err(|e| corrupt(label, &format!("entry {name}: {e}")))?;
+        self.zip
+            .raw_copy_file_touch(file, DateTime::default(), None)
+            .map_err(|e| write_failed(name, &e))
+    }
+
+    pub fn finish(self) -> Result<Vec<u8>> {
+        self.zip
+            .finish()
+            .map(Cursor::into_inner)
+            .map_err(|e| Error::invalid("archive", format!("cannot finish the zip: {e}")))
+    }
+
+    /// Refuses names the reader would refuse, so every written archive reads back.
+    fn register(&mut self, name: &str) -> Result<()> {
+        if let Some(problem) = name_problem(name) {
+            return Err(Error::invalid(
+                name,
+                format!("cannot write entry: {problem}"),
+            ));
+        }
+        self.names
+            .insert(name)
+            .map_err(|message| Error::invalid(name, message))
+    }
+}
+
+fn deterministic_options() -> SimpleFileOptions {
+    SimpleFileOptions::default()
+        .last_modified_time(DateTime::default())
+        .system(System::Dos)
+        .external_attributes(0)
+}
+
+fn write_failed(name: &str, err: &ZipError) -> Error {
+    Error::invalid(name, format!("cannot write entry: {err}"))
+}
+
+/// Every file entry with its metadata, validated, in central-directory order.
+fn checked_entries(
+    bytes: &[u8],
+    label: &str,
+    limits: &Limits,
+) -> Result<Vec<(EntryInfo, zip::read::ZipFileEntry<'static>)>> {
+    let mut iterable = open_iterable(bytes, label)?;
+    if iterable.len() > limits.max_entries {
+        return Err(Error::bad_input(
+            label,
+            format!(
+                "zip archive has {} entries, more than the limit of {}",
+                iterable.len(),
+                limits.max_entries
+            ),
+        ));
+    }
+    let files = iterable
+        .files()
+        .map_err(|e| corrupt(label, &e.to_string()))?;
+    let mut names = NameRegistry::default();
+    let mut total: u64 = 0;
+    let mut out = Vec::new();
+    for entry in files {
+        let entry = entry.map_err(|e| corrupt(label, &e.to_string()))?;
+        let name = entry
+            .name()
+            .map_err(|e| corrupt(label, &e.to_string()))?
+            .into_owned();
+        if is_directory_name(&name) {
+            continue;
+        }
+        if let Some(problem) = name_problem(&name) {
+            return Err(Error::bad_input(
+                label,
+                format!("entry {}: {problem}", printable(&name)),
+            ));
+        }
+        names
+            .insert(&name)
+            .map_err(|message| Error::bad_input(label, message))?;
+        check_entry_kind(&entry, &name, label)?;
+        let size = entry.size();
+        let compressed = entry.compressed_size();
+        check_size(label, &name, size, compressed, limits)?;
+        total = total.saturating_add(size);
+        if total > limits.max_total_uncompressed {
+            return Err(Error::bad_input(
+                label,
+                format!(
+                    "entries declare more than {} bytes in total once inflated (zip bomb?)",
+                    limits.max_total_uncompressed
+                ),
+            ));
+        }
+        let info = EntryInfo {
+            name,
+            crc32: entry.crc32(),
+            compressed_size: compressed,
+            uncompressed_size: size,
+        };
+        out.push((info, entry));
+    }
+    Ok(out)
+}
+
+fn open_iterable<'a>(bytes: &'a [u8], label: &str) -> Result<ZipIterable<Cursor<&'a [u8]>>> {
+    if bytes.is_empty() {
+        return Err(Error::bad_input(label, "not a zip archive (empty file)"));
+    }
+    ZipIterable::try_new(Cursor::new(bytes), Config::default()).map_err(|e| {
+        // A zip starts with a local header ("PK\3\4") or, when empty, the end record.
+        if bytes.starts_with(b"PK") {
+            corrupt(label, &e.to_string())
+        } else {
+            Error::bad_input(label, "not a zip archive")
+        }
+    })
+}
+
+fn corrupt(label: &str, detail: &str) -> Error {
+    Error::bad_input(
+        label,
+        format!("truncated or corrupt zip: {}", one_line(detail)),
+    )
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Shows control characters of hostile names escaped, keeping the message on one line.
+fn printable(name: &str) -> String {
+    name.escape_debug().to_string()
+}
+
+fn is_directory_name(name: &str) -> bool {
+    name.ends_with('/') || name.ends_with('\\')
+}
+
+/// Why an entry name cannot be accepted, if it cannot.
+fn name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("empty entry name");
+    }
+    if name.chars().any(char::is_control) {
+        return Some("entry name contains NUL or control characters");
+    }
+    let mut chars = name.chars();
+    let first = chars.next();
+    let second = chars.next();
+    if matches!(first, Some('/' | '\\')) {
+        return Some("absolute entry name");
+    }
+    if first.is_some_and(|c| c.is_ascii_alphabetic()) && second == Some(':') {
+        return Some("absolute entry name (drive letter)");
+    }
+    if name.split(['/', '\\']).any(|segment| segment == "..") {
+        return Some("entry name contains a `..` segment");
+    }
+    None
+}
+
+/// Refuses what cannot be read as plain file content.
+fn check_entry_kind(entry: &zip::read::ZipFileEntry<'_>, name: &str, label: &str) -> Result<()> {
+    if entry.encrypted() {
+        return Err(Error::bad_input(
+            label,
+            format!("entry {name} is encrypted"),
+        ));
+    }
+    match entry.compression() {
+        CompressionMethod::Stored | CompressionMethod::Deflated | CompressionMethod::Deflate64 => {}
+        other => {
+            return Err(Error::bad_input(
+                label,
+                format!("entry {name} uses an unsupported compression method ({other})"),
+            ));
+        }
+    }
+    if is_symlink(entry.system(), entry.external_attributes()) {
+        return Err(Error::bad_input(
+            label,
+            format!("entry {name} is a symbolic link"),
+        ));
+    }
+    Ok(())
+}
+
+fn is_symlink(system: System, external_attributes: u32) -> bool {
+    const FILE_TYPE_MASK: u32 = 0o170_000;
+    const SYMLINK: u32 = 0o120_000;
+    // MS-DOS attributes have no file type; every other "made by" system may carry a Unix mode.
+    system != System::Dos && (external_attributes >> 16) & FILE_TYPE_MASK == SYMLINK
+}
+
+fn check_size(label: &str, name: &str, size: u64, compressed: u64, limits: &Limits) -> Result<()> {
+    if size > limits.max_entry_uncompressed {
+        return Err(Error::bad_input(
+            label,
+            format!(
+                "entry {name} declares {size} bytes once inflated, more than the limit of {} (zip bomb?)",
+                limits.max_entry_uncompressed
+            ),
+        ));
+    }
+    if size > RATIO_EXEMPT_SIZE && size / compressed.max(1) > limits.max_ratio {
+        return Err(Error::bad_input(
+            label,
+            format!(
+                "entry {name} has a compression ratio above {}:1 ({compressed} -> {size} bytes, zip bomb?)",
+                limits.max_ratio
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Entry names seen so far, compared the way Studio and the reference do (ASCII case and
+/// separator ignored), remembering the first spelling for error messages.
+#[derive(Default)]
+struct NameRegistry {
+    seen: HashMap<String, String>,
+}
+
+impl NameRegistry {
+    fn insert(&mut self, name: &str) -> std::result::Result<(), String> {
+        let key: String = name
+            .chars()
+            .map(|c| {
+                if c == '/' {
+                    '\\'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        match self.seen.get(&key) {
+            Some(first) if first == name => Err(format!("duplicate entry name {name}")),
+            Some(first) => Err(format!(
+                "duplicate entry names {first} and {name} (they differ only in case or separator)"
+            )),
+            None => {
+                self.seen.insert(key, name.to_string());
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_rejected() {
+        for bad in [
+            "", "/abs", "\\abs", "C:\\x", "c:x", "a\\..\\b", "../x", "a/..", "a\0b", "a\nb",
+        ] {
+            assert!(name_problem(bad).is_some(), "{bad:?}");
+        }
+        for good in [
+            "Controls\\1.json",
+            "a..b\\c",
+            "..x",
+            "Assets/Images/x.png",
+            "Grüße.txt",
+        ] {
+            assert!(name_problem(good).is_none(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn registry_names_both() {
+        let mut r = NameRegistry::default();
+        r.insert("Controls\\1.json").unwrap();
+        let e = r.insert("controls/1.JSON").unwrap_err();
+        assert!(
+            e.contains("Controls\\1.json") && e.contains("controls/1.JSON"),
+            "{e}"
+        );
+        let e = r.insert("Controls\\1.json").unwrap_err();
+        assert!(e.contains("duplicate"), "{e}");
+    }
+
+    #[test]
+    fn symlink_detection() {
+        assert!(is_symlink(System::Unix, (0o120_777) << 16));
+        assert!(!is_symlink(System::Unix, (0o100_644) << 16));
+        assert!(!is_symlink(System::Dos, 0));
+    }
+
+    #[test]
+    fn write_is_deterministic_and_reads_back() {
+        let entries = vec![
+            ("Header.json".to_string(), b"{}".to_vec()),
+            ("Controls\\1.json".to_string(), b"{\"a\":1}".to_vec()),
+            ("Grüße.txt".to_string(), Vec::new()),
+        ];
+        let a = write_archive(&entries).unwrap();
+        let b = write_archive(&entries).unwrap();
+        assert_eq!(a, b);
+        let back = read_archive(&a, "t", &Limits::default()).unwrap();
+        let got: Vec<_> = back.entries.into_iter().map(|e| (e.name, e.data)).collect();
+        assert_eq!(got, entries);
+    }
 }

@@ -46,19 +46,37 @@ pub enum Error {
 
 impl Error {
     pub fn bad_input(file: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::BadInput { file: file.into(), message: message.into() }
+        Error::BadInput {
+            file: file.into(),
+            message: message.into(),
+        }
     }
     pub fn invalid(file: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Invalid { file: file.into(), message: message.into() }
+        Error::Invalid {
+            file: file.into(),
+            message: message.into(),
+        }
     }
-    pub fn syntax(file: impl Into<String>, line: usize, column: usize, message: impl Into<String>) -> Self {
+    pub fn syntax(
+        file: impl Into<String>,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
         Error::Syntax {
-            at: Location { file: file.into(), line, column },
+            at: Location {
+                file: file.into(),
+                line,
+                column,
+            },
             message: message.into(),
         }
     }
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 

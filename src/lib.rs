@@ -1,8 +1,10 @@
 //! msapp-merge: keep Power Apps canvas apps (`.msapp`) in git and merge them like code.
 
+pub mod app;
 pub mod checksum;
 pub mod container;
 pub mod error;
+pub mod fsio;
 pub mod fxyaml;
 pub mod json;
 pub mod model;

@@ -41,14 +41,16 @@ impl MsApp {
         let mut entries = Vec::with_capacity(archive.entries.len());
         for e in &archive.entries {
             let data = if is_json_name(&e.name) {
-                let value = json::parse_bytes(&e.data).map_err(|err| {
-                    Error::bad_input(label, format!("entry {}: {}", e.name, err))
-                })?;
+                let value = json::parse_bytes(&e.data)
+                    .map_err(|err| Error::bad_input(label, format!("entry {}: {}", e.name, err)))?;
                 EntryData::Json(value)
             } else {
                 EntryData::Bytes(e.data.clone())
             };
-            entries.push(Entry { name: e.name.clone(), data });
+            entries.push(Entry {
+                name: e.name.clone(),
+                data,
+            });
         }
         Ok(MsApp { entries })
     }
@@ -70,7 +72,13 @@ impl MsApp {
 pub fn same_entry_name(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes().zip(b.bytes()).all(|(x, y)| {
-            let norm = |c: u8| if c == b'/' { b'\\' } else { c.to_ascii_lowercase() };
+            let norm = |c: u8| {
+                if c == b'/' {
+                    b'\\'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            };
             norm(x) == norm(y)
         })
 }

@@ -10,8 +10,8 @@ mod parser;
 mod writer;
 
 pub use ident::{escape_name, unescape_name};
-pub use parser::{parse, Parsed};
-pub use writer::write;
+pub use parser::{Parsed, parse, parse_component};
+pub use writer::{control_header, normalize_newlines, write, write_with_newline, zindex_key};
 
 /// One control (or top parent) block: `Name As Type[.Variant]:`.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -11,10 +11,12 @@ mod number;
 mod parse;
 mod write;
 
-pub use collate::lo_cmp;
+pub use collate::{culture_cmp, lo_cmp};
 pub use number::Number;
-pub use parse::{parse, parse_bytes, JsonError};
-pub use write::{to_compact_string, to_indented_string, to_normalized_string, write_string_literal};
+pub use parse::{JsonError, MAX_DEPTH, parse, parse_bytes};
+pub use write::{
+    to_compact_string, to_indented_string, to_normalized_string, write_string_literal,
+};
 
 /// A JSON value. Objects keep document order and duplicate keys.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,155 @@
+//! High-level operations on files: what the commands do, minus argument parsing and printing.
+
+use std::path::Path;
+
+use crate::checksum;
+use crate::container::{self, Limits};
+use crate::error::{Error, Result};
+use crate::fsio;
+use crate::json;
+use crate::model::{EntryData, MsApp};
+use crate::source::transforms::DefaultSource;
+use crate::source::unpack::UnpackOptions;
+use crate::source::{self, SourceTree, Warnings};
+
+/// Reads and parses an `.msapp` file.
+pub fn load_msapp(path: &Path) -> Result<MsApp> {
+    let bytes = fsio::read_file(path)?;
+    parse_msapp(&bytes, &path.display().to_string())
+}
+
+pub fn parse_msapp(bytes: &[u8], label: &str) -> Result<MsApp> {
+    let archive = container::read_archive(bytes, label, &Limits::default())?;
+    MsApp::from_archive(&archive, label)
+}
+
+/// Serializes an app: JSON entries compact, names as stored, deterministic bytes.
+pub fn msapp_bytes(app: &MsApp) -> Result<Vec<u8>> {
+    let entries: Vec<(String, Vec<u8>)> = app
+        .entries
+        .iter()
+        .map(|e| {
+            let data = match &e.data {
+                EntryData::Json(j) => json::to_compact_string(j).into_bytes(),
+                EntryData::Bytes(b) => b.clone(),
+            };
+            (e.name.clone(), data)
+        })
+        .collect();
+    container::write_archive(&entries)
+}
+
+/// Default values of the app's controls, from what the app itself carries.
+pub fn defaults_of_app(app: &MsApp) -> Result<Box<dyn DefaultSource>> {
+    source::defaults::from_app(app)
+}
+
+pub fn defaults_of_tree(tree: &SourceTree) -> Result<Box<dyn DefaultSource>> {
+    source::defaults::from_tree(tree)
+}
+
+pub fn unpack_app(
+    app: &MsApp,
+    label: &str,
+    opts: &UnpackOptions,
+) -> Result<(SourceTree, Warnings)> {
+    let defaults = defaults_of_app(app)?;
+    source::unpack::unpack(app, defaults.as_ref(), opts, label)
+}
+
+pub fn pack_tree(tree: &SourceTree) -> Result<(MsApp, Warnings)> {
+    source::pack::pack(tree, &defaults_of_tree)
+}
+
+/// Unpacks and proves the tree packs back to the same content, so nothing is lost.
+pub fn unpack_verified(
+    app: &MsApp,
+    label: &str,
+    opts: &UnpackOptions,
+) -> Result<(SourceTree, Warnings)> {
+    let (tree, warnings) = unpack_app(app, label, opts)?;
+    let (repacked, _) = pack_tree(&tree)?;
+    let before = checksum::compute(app);
+    let after = checksum::compute(&repacked);
+    if before.whole != after.whole {
+        let differing: Vec<String> = diff_files(&before, &after);
+        return Err(Error::bad_input(
+            label,
+            format!(
+                "unpack would not round-trip (this is a bug in msapp-merge; nothing was written); entries that differ: {}",
+                differing.join(", ")
+            ),
+        ));
+    }
+    Ok((tree, warnings))
+}
+
+/// Entry names whose per-file checksums differ (or that exist on one side only).
+pub fn diff_files(a: &checksum::Checksums, b: &checksum::Checksums) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, sum) in &a.per_file {
+        match b.per_file.iter().find(|(n, _)| n == name) {
+            Some((_, other)) if other == sum => {}
+            Some(_) => out.push(name.clone()),
+            None => out.push(format!("{name} (missing after pack)")),
+        }
+    }
+    for (name, _) in &b.per_file {
+        if !a.per_file.iter().any(|(n, _)| n == name) {
+            out.push(format!("{name} (added by pack)"));
+        }
+    }
+    out
+}
+
+/// `unpack APP DIR`: refuses a non-empty DIR unless `force`.
+pub fn unpack_file(
+    app_path: &Path,
+    dir: &Path,
+    force: bool,
+    opts: &UnpackOptions,
+) -> Result<Warnings> {
+    if !force && !fsio::is_empty_dir(dir)? {
+        return Err(Error::Refused(format!(
+            "{} is not empty; use --force to replace its content",
+            dir.display()
+        )));
+    }
+    let app = load_msapp(app_path)?;
+    let (tree, warnings) = unpack_verified(&app, &app_path.display().to_string(), opts)?;
+    fsio::write_tree(dir, &tree)?;
+    Ok(warnings)
+}
+
+/// `pack DIR APP`.
+pub fn pack_dir(dir: &Path, app_path: &Path) -> Result<Warnings> {
+    let tree = fsio::read_tree(dir)?;
+    let (app, warnings) = pack_tree(&tree).map_err(|e| prefix_error(e, dir))?;
+    let bytes = msapp_bytes(&app)?;
+    fsio::write_atomic(app_path, &bytes)?;
+    Ok(warnings)
+}
+
+/// Errors from tree files name them relative to the tree; make them relative to the cwd.
+fn prefix_error(e: Error, dir: &Path) -> Error {
+    let join = |f: &str| dir.join(f).display().to_string();
+    match e {
+        Error::Syntax { mut at, message } => {
+            at.file = join(&at.file);
+            Error::Syntax { at, message }
+        }
+        Error::Invalid { file, message } => Error::Invalid {
+            file: join(&file),
+            message,
+        },
+        Error::BadInput { file, message }
+            if !file.is_empty() && !Path::new(&file).is_absolute() =>
+        {
+            Error::BadInput {
+                file: join(&file),
+                message,
+            }
+        }
+        other => other,
+    }
+}

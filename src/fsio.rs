@@ -1,0 +1,128 @@
+//! File-system boundary: atomic writes (temp + rename in the same directory) so that on any
+//! failure the user's files are byte-identical to before, and source trees read from / written
+//! to directories.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::source::SourceTree;
+
+/// Writes `bytes` to `path` through a temp file in the same directory, then renames it over.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = parent_dir(path);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".msapp-merge-")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io(&dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+/// Reads every file below `dir` into a tree (paths with `/`), skipping `.git` folders.
+pub fn read_tree(dir: &Path) -> Result<SourceTree> {
+    let meta = fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
+    if !meta.is_dir() {
+        return Err(Error::bad_input(
+            dir.display().to_string(),
+            "not a directory",
+        ));
+    }
+    let mut tree = SourceTree::new();
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((path, rel)) = stack.pop() {
+        let entries = fs::read_dir(&path).map_err(|e| Error::io(&path, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(&path, e))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                return Err(Error::bad_input(
+                    entry.path().display().to_string(),
+                    "file name is not valid Unicode",
+                ));
+            };
+            let child_rel = if rel.is_empty() {
+                name.to_string()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let ft = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
+            if ft.is_dir() {
+                if name != ".git" {
+                    stack.push((entry.path(), child_rel));
+                }
+            } else if ft.is_file() {
+                let bytes = fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+                tree.insert(child_rel, bytes);
+            }
+        }
+    }
+    Ok(tree)
+}
+
+/// True when `dir` is missing or holds no files (empty folders do not count).
+pub fn is_empty_dir(dir: &Path) -> Result<bool> {
+    match fs::read_dir(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(e) => Err(Error::io(dir, e)),
+        Ok(mut entries) => Ok(entries.next().is_none()),
+    }
+}
+
+/// Writes a tree into `dir`, replacing its content. The tree is first written to a sibling
+/// temp directory, so a failure leaves `dir` as it was. A `.git` inside `dir` is kept.
+pub fn write_tree(dir: &Path, tree: &SourceTree) -> Result<()> {
+    let parent = parent_dir(dir);
+    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".msapp-merge-unpack-")
+        .tempdir_in(&parent)
+        .map_err(|e| Error::io(&parent, e))?;
+    for (rel, bytes) in &tree.files {
+        let path = staging.path().join(rel);
+        if let Some(p) = path.parent() {
+            fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
+        }
+        fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+    }
+    let git = dir.join(".git");
+    if git.exists() {
+        fs::rename(&git, staging.path().join(".git")).map_err(|e| Error::io(&git, e))?;
+    }
+    let old = if dir.exists() {
+        let old = parent.join(format!(".msapp-merge-old-{}", std::process::id()));
+        fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
+        Some(old)
+    } else {
+        None
+    };
+    let staged = staging.keep();
+    if let Err(e) = fs::rename(&staged, dir) {
+        // Put the user's directory back before reporting.
+        if let Some(old) = &old {
+            let _ = fs::rename(old, dir);
+        }
+        let _ = fs::remove_dir_all(&staged);
+        return Err(Error::io(dir, e));
+    }
+    if let Some(old) = old {
+        let _ = fs::remove_dir_all(old);
+    }
+    Ok(())
+}
