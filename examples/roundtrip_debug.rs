@@ -14,7 +14,11 @@ fn main() {
     };
     let result = (|| -> msapp_merge::Result<()> {
         let msapp = app::load_msapp(input)?;
-        let (tree, _) = app::unpack_app(&msapp, &input.display().to_string(), &UnpackOptions::default())?;
+        let (tree, _) = app::unpack_app(
+            &msapp,
+            &input.display().to_string(),
+            &UnpackOptions::default(),
+        )?;
         if let Some(dir) = args.get(2) {
             msapp_merge::fsio::write_tree(dir, &tree)?;
         }

@@ -230,9 +230,9 @@ fn hostile_or_broken_apps_fail_cleanly_and_write_nothing() {
             "absolute",
         ),
         (
-            "duplicates",
-            zip_with(&[("Header.json", header), ("Header.json", header)]),
-            "Header.json",
+            "case duplicates",
+            zip_with(&[("Header.json", header), ("header.json", header)]),
+            "header.json",
         ),
         (
             "old layout",

@@ -520,11 +520,6 @@ fn template_record(template: &Object, widget_templates: &HashSet<String>) -> Obj
     if !rec.contains_key("IsComponentTemplate") {
         rec.insert("IsComponentTemplate", Json::Bool(false));
     }
-    // The embedded definition copy is regenerated on pack; its formulas get the newline form
-    // `.fx.yaml` gives them, so unpacking a repacked app writes the same file.
-    if let Some(info) = rec.get_mut("ComponentDefinitionInfo") {
-        normalize_formula_newlines(info);
-    }
     let name = str_of(template, "Name");
     rec.insert(
         "IsWidgetTemplate",
@@ -641,28 +636,14 @@ fn strip_scope_details(template: &mut Object, functions: &[&str]) {
     }
 }
 
-fn normalize_formula_newlines(value: &mut Json) {
-    match value {
-        Json::Object(o) => {
-            for (k, v) in o.0.iter_mut() {
-                match v {
-                    Json::String(text) if k == "InvariantScript" && text.contains('\r') => {
-                        *text = text.replace("\r\n", "\n").replace('\r', "\n");
-                    }
-                    _ => normalize_formula_newlines(v),
-                }
-            }
-        }
-        Json::Array(items) => items.iter_mut().for_each(normalize_formula_newlines),
-        _ => {}
-    }
-}
-
 /// The record of a template the reference defines in code, for apps that never used it.
 pub fn code_defined_record(name: &str) -> Object {
     let mut rec = Object::new();
     rec.insert("FirstParty", Json::Bool(true));
-    rec.insert("Id", Json::str(format!("http://microsoft.com/appmagic/{name}")));
+    rec.insert(
+        "Id",
+        Json::str(format!("http://microsoft.com/appmagic/{name}")),
+    );
     rec.insert("IsComponentTemplate", Json::Bool(false));
     rec.insert("IsPcfControl", Json::Bool(false));
     rec.insert("IsWidgetTemplate", Json::Bool(false));

@@ -329,6 +329,12 @@ pub fn pack(
         screen_order.extend(rest);
     }
 
+    // Decided before combining, which refreshes the records' definition copies.
+    let instances_first = packer
+        .templates
+        .templates
+        .values()
+        .any(|r| r.contains_key("ComponentDefinitionInfo"));
     let mut control_entries: Vec<(String, Json)> = Vec::new();
     let mut component_info: BTreeMap<String, Object> = BTreeMap::new();
     for top in tops {
@@ -369,11 +375,6 @@ pub fn pack(
     // Studio writes screens before components, so instances come first and the component's
     // record keeps their copy of the definition; a tree whose records hold such a copy is
     // packed in that order so it unpacks to the same files again.
-    let instances_first = packer
-        .templates
-        .templates
-        .values()
-        .any(|r| r.contains_key("ComponentDefinitionInfo"));
     if instances_first {
         control_entries.sort_by_key(|(name, _)| !name.starts_with("Controls\\"));
     }
@@ -1332,7 +1333,15 @@ impl Packer<'_> {
                 ),
             );
             if let Some(record) = self.templates.templates.get_mut(type_name) {
-                record.insert("ComponentDefinitionInfo", Json::Object(info));
+                // A stored copy that says the same keeps its bytes (formula newlines
+                // included), so an unedited tree packs and unpacks to itself.
+                let info = Json::Object(info);
+                let unchanged = record
+                    .get("ComponentDefinitionInfo")
+                    .is_some_and(|old| checksum::json_value(old) == checksum::json_value(&info));
+                if !unchanged {
+                    record.insert("ComponentDefinitionInfo", info);
+                }
                 if let Some(cp) = template.get("CustomProperties") {
                     record.insert("CustomProperties", cp.clone());
                 }
