@@ -1069,3 +1069,24 @@ fn every_subcommand_has_help() {
     let out = sb.run(&sb.root, &["install", "--hook", "post-commit"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn errors_are_one_line_and_change_nothing() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("repo");
+    fs::write(repo.join(".gitattributes"), [0xff, 0xfe, b'\n']).unwrap();
+    let out = sb.run(&repo, &["install"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    assert!(!sb.global_config().exists());
+
+    fs::write(sb.global_config(), "[broken\n").unwrap();
+    for sub in ["install", "uninstall", "doctor"] {
+        let out = sb.run(&repo, &[sub]);
+        assert_eq!(out.status.code(), Some(2), "{sub}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{sub}: {err}");
+        assert!(err.contains("bad config line 1"), "{sub}: {err}");
+    }
+    assert_eq!(fs::read_to_string(sb.global_config()).unwrap(), "[broken\n");
+}

@@ -64,6 +64,12 @@ fn read_text(path: &Path) -> Result<Option<String>> {
     }
 }
 
+/// Fails the way [`add_lines`] would on an unreadable attributes file, without writing, so
+/// install can stop before it changes anything.
+pub fn check_readable(path: &Path) -> Result<()> {
+    read_text(path).map(drop)
+}
+
 fn write_keeping_permissions(path: &Path, text: &str, existed: bool) -> Result<()> {
     if !existed {
         return fs::write(path, text).map_err(|e| Error::io(path, e));

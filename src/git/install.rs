@@ -244,6 +244,9 @@ pub fn install(git: &Git, options: &InstallOptions) -> Result<Report> {
     if options.trees && !options.skip_repo {
         require_work_tree(&top, "--trees")?;
     }
+    if let (Some(top), false) = (&top, options.skip_repo) {
+        attributes::check_readable(&top.join(".gitattributes"))?;
+    }
     let program = resolve_program(git, options.program.as_deref())?;
     let mut report = Report {
         program: program.clone(),
