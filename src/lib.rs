@@ -6,6 +6,7 @@ pub mod container;
 pub mod error;
 pub mod fsio;
 pub mod fxyaml;
+pub mod git;
 pub mod json;
 pub mod merge;
 pub mod model;

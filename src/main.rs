@@ -28,6 +28,13 @@ enum Command {
     Unpack(UnpackArgs),
     /// Pack a source tree back into an .msapp
     Pack(PackArgs),
+    /// Register msapp-merge with git: merge and diff drivers in git config and, inside a
+    /// repository, the .gitattributes line routing *.msapp to them
+    Install(InstallArgs),
+    /// Remove exactly what install wrote (values changed by the user stay unless --force)
+    Uninstall(UninstallArgs),
+    /// Check that git really uses msapp-merge for apps here; exit 1 when something is missing
+    Doctor(DoctorArgs),
 }
 
 #[derive(Args)]
@@ -129,5 +136,182 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             print_warnings(&warnings.0);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Install(a) => run_install(a),
+        Command::Uninstall(a) => run_uninstall(a),
+        Command::Doctor(a) => run_doctor(a),
+    }
+}
+
+// ---- git registration: install, uninstall, doctor ----
+
+#[derive(Args)]
+#[group(multiple = false)]
+struct ScopeArgs {
+    /// Use the repository's .git/config (run inside a work tree)
+    #[arg(long)]
+    local: bool,
+    /// Use the user's global git config [default]
+    #[arg(long)]
+    global: bool,
+    /// Use the machine-wide git config
+    #[arg(long)]
+    system: bool,
+    /// Use this config file
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
+}
+
+impl ScopeArgs {
+    fn scope(&self) -> msapp_merge::git::Scope {
+        use msapp_merge::git::Scope;
+        match (&self.file, self.local, self.system) {
+            (Some(file), _, _) => Scope::File(file.clone()),
+            (None, true, _) => Scope::Local,
+            (None, false, true) => Scope::System,
+            (None, false, false) => Scope::Global,
+        }
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum HookArg {
+    /// Run `msapp-merge check` before every push
+    PrePush,
+}
+
+#[derive(Args)]
+struct InstallArgs {
+    #[command(flatten)]
+    scope: ScopeArgs,
+    /// Replace values (and a hook) msapp-merge did not write
+    #[arg(long)]
+    force: bool,
+    /// Program to write into the driver commands [default: `msapp-merge` when git's shell finds
+    /// this executable on the PATH, else this executable's absolute path]
+    #[arg(long, value_name = "NAME")]
+    command_name: Option<String>,
+    /// Do not touch the current repository (.gitattributes, hooks)
+    #[arg(long, conflicts_with_all = ["trees", "hook"])]
+    skip_repo: bool,
+    /// Also route the files of committed unpacked trees to the per-file drivers
+    #[arg(long)]
+    trees: bool,
+    /// Also install this git hook in the current repository
+    #[arg(long, value_enum, value_name = "HOOK")]
+    hook: Option<HookArg>,
+}
+
+#[derive(Args)]
+struct UninstallArgs {
+    #[command(flatten)]
+    scope: ScopeArgs,
+    /// Also remove values msapp-merge did not write
+    #[arg(long)]
+    force: bool,
+    /// Program install was given with --command-name, so its commands are recognised
+    #[arg(long, value_name = "NAME")]
+    command_name: Option<String>,
+    /// Do not touch the current repository (.gitattributes, hooks)
+    #[arg(long)]
+    skip_repo: bool,
+}
+
+#[derive(Args)]
+struct DoctorArgs {
+    /// Program install was given with --command-name, so its commands are recognised
+    #[arg(long, value_name = "NAME")]
+    command_name: Option<String>,
+}
+
+fn current_git() -> Result<msapp_merge::git::Git, Error> {
+    let dir = std::env::current_dir().map_err(|e| Error::io(PathBuf::from("."), e))?;
+    Ok(msapp_merge::git::Git::new(dir))
+}
+
+fn print_git_report(report: &msapp_merge::git::install::Report, scope: &str) -> ExitCode {
+    use msapp_merge::git::install::Change;
+    // Keys already in place, or removed, are summed up: the keys themselves are listed by
+    // `git config --get-regexp msapp`.
+    let mut unchanged = 0usize;
+    let mut removed = 0usize;
+    for change in &report.changes {
+        match change {
+            Change::ConfigUnchanged { .. } => unchanged += 1,
+            Change::ConfigRemoved { .. } => removed += 1,
+            Change::ConfigSet { .. }
+            | Change::ConfigUpgraded { .. }
+            | Change::ConfigForeignKept { .. }
+            | Change::ConfigForeignReplaced { .. } => println!("{scope}: {change}"),
+            _ => println!("{change}"),
+        }
+    }
+    if unchanged > 0 {
+        println!("{scope}: {unchanged} msapp-merge settings already in place");
+    }
+    if removed > 0 {
+        println!("{scope}: removed {removed} msapp-merge settings");
+    }
+    print_warnings(&report.warnings);
+    let refusals = report.refusals();
+    if refusals > 0 {
+        eprintln!(
+            "msapp-merge: {refusals} item(s) left alone because msapp-merge did not write them"
+        );
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn run_install(a: InstallArgs) -> Result<ExitCode, Error> {
+    use msapp_merge::git::{hooks::Hook, install};
+    let scope = a.scope.scope();
+    let options = install::InstallOptions {
+        scope: scope.clone(),
+        force: a.force,
+        program: a.command_name,
+        skip_repo: a.skip_repo,
+        trees: a.trees,
+        hook: a.hook.map(|h| match h {
+            HookArg::PrePush => Hook::PrePush,
+        }),
+    };
+    let report = install::install(&current_git()?, &options)?;
+    Ok(print_git_report(&report, &scope.describe()))
+}
+
+fn run_uninstall(a: UninstallArgs) -> Result<ExitCode, Error> {
+    use msapp_merge::git::install;
+    let scope = a.scope.scope();
+    let options = install::UninstallOptions {
+        scope: scope.clone(),
+        force: a.force,
+        program: a.command_name,
+        skip_repo: a.skip_repo,
+    };
+    let report = install::uninstall(&current_git()?, &options)?;
+    if report.changes.is_empty() {
+        println!("nothing of msapp-merge's found in {}", scope.describe());
+    }
+    Ok(print_git_report(&report, &scope.describe()))
+}
+
+fn run_doctor(a: DoctorArgs) -> Result<ExitCode, Error> {
+    use msapp_merge::git::doctor;
+    let options = doctor::DoctorOptions {
+        program: a.command_name,
+        proof: None,
+    };
+    let report = doctor::doctor(&current_git()?, &options)?;
+    for line in &report.lines {
+        println!("{line}");
+    }
+    let findings = report.findings().count();
+    if findings == 0 {
+        println!("msapp-merge doctor: all good");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("msapp-merge doctor: {findings} finding(s)");
+        Ok(ExitCode::from(1))
     }
 }
