@@ -24,7 +24,7 @@ mod util;
 
 use crate::error::{Error, Result};
 use crate::json::{Json, Object};
-use crate::model::{EntryData, MsApp, same_entry_name};
+use crate::model::{EntryData, MsApp, is_json_name, same_entry_name};
 
 use super::{Entropy, SourceTree, Warnings};
 
@@ -154,12 +154,10 @@ pub fn pack(ctx: DataPack<'_>) -> Result<DataPacked> {
         RESOURCES_ENTRY.to_string(),
         EntryData::Json(assets.resources),
     ));
-    packed.entries.extend(
-        assets
-            .files
-            .into_iter()
-            .map(|(name, bytes)| (name, EntryData::Bytes(bytes))),
-    );
+    for (name, bytes) in assets.files {
+        let data = entry_data(&name, bytes)?;
+        packed.entries.push((name, data));
+    }
 
     if let Some(connections) = connections {
         let text = crate::json::to_indented_string(&Json::Object(connections));
@@ -173,6 +171,16 @@ pub fn pack(ctx: DataPack<'_>) -> Result<DataPacked> {
             .push((sources::PROPERTY.to_string(), Json::String(text)));
     }
     Ok(packed)
+}
+
+/// Entry data as the app model holds it: JSON-named entries parsed, the rest as bytes.
+fn entry_data(name: &str, bytes: Vec<u8>) -> Result<EntryData> {
+    if !is_json_name(name) {
+        return Ok(EntryData::Bytes(bytes));
+    }
+    crate::json::parse_bytes(&bytes)
+        .map(EntryData::Json)
+        .map_err(|e| Error::bad_input(name, format!("not valid JSON: {e}")))
 }
 
 /// Every data source a connection names must exist (a merge can drop one and not the other).
