@@ -1,7 +1,7 @@
 //! Pack: rebuilds `DataSources.json` entries (in Entropy order) and the
 //! `LocalDatabaseReferences` datasets from the tree.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Result};
 use crate::json::{self, Json, Object};
@@ -35,7 +35,7 @@ pub fn pack(
     entropy: &Entropy,
     warnings: &mut Warnings,
 ) -> Result<PackedSources> {
-    let (definitions, mut datasets) = load_definitions(tree)?;
+    let (definitions, mut datasets) = load_definitions(tree, warnings)?;
     let rebuild_datasets = !was_database_references_empty(entropy);
     for (path, bytes) in tree.under(CONNECTIONS_DIR) {
         if super::super::connections::is_connections_file(path) {
@@ -64,6 +64,14 @@ pub fn pack(
     let swagger = files_by_stem(tree, SWAGGER_DIR, warnings)?;
 
     let mut loaded: Vec<Object> = Vec::new();
+    let mut used_stems = HashSet::new();
+    for (path, _) in tree.under(DATA_SOURCES_DIR) {
+        if path.matches('/').count() > 1 {
+            warnings.push(format!(
+                "ignored {path}: data sources are read from the top level only"
+            ));
+        }
+    }
     for (path, bytes) in direct_children(tree, DATA_SOURCES_DIR) {
         if is_hidden(path) {
             warnings.push(format!("ignored hidden file {path}"));
@@ -90,8 +98,19 @@ pub fn pack(
                 restore_from_definition(&mut entry, def);
             } else if !service_done && str_member(&entry, "Type") == Some(TYPE_SERVICE) {
                 service_done = restore_service(&mut entry, wadl.get(stem), swagger.get(stem));
+                if service_done {
+                    used_stems.insert(stem.to_string());
+                }
             }
             loaded.push(entry);
+        }
+    }
+
+    for (dir, stems) in [(WADL_DIR, &wadl), (SWAGGER_DIR, &swagger)] {
+        for stem in stems.keys().filter(|s| !used_stems.contains(*s)) {
+            warnings.push(format!(
+                "ignored {dir}/{stem}.*: no service data source in {DATA_SOURCES_DIR}/{stem}.json takes it"
+            ));
         }
     }
 
@@ -141,11 +160,15 @@ fn was_database_references_empty(entropy: &Entropy) -> bool {
 }
 
 /// Table definitions by entity name, and the datasets they rebuild.
-fn load_definitions(tree: &SourceTree) -> Result<(HashMap<String, Object>, Object)> {
+fn load_definitions(
+    tree: &SourceTree,
+    warnings: &mut Warnings,
+) -> Result<(HashMap<String, Object>, Object)> {
     let mut definitions: HashMap<String, Object> = HashMap::new();
     let mut datasets = Object::new();
     for (path, bytes) in tree.under(TABLE_DEFINITIONS_DIR) {
         if is_hidden(path) || !path.ends_with(".json") {
+            warnings.push(format!("ignored {path}"));
             continue;
         }
         let def = parse_tree_object(path, bytes)?;
@@ -229,14 +252,15 @@ fn add_to_dataset(
 
 fn restore_from_definition(entry: &mut Object, def: &Object) {
     match str_member(entry, "Type") {
-        Some(TYPE_CDS) => {
+        // Entries that still hold their payload were kept whole on unpack.
+        Some(TYPE_CDS) if !entry.contains_key(DEF_TABLE_DEFINITION) => {
             restore_member(entry, DEF_DATASET_NAME, def.get(DEF_DATASET_NAME));
             let table = def
                 .get(DEF_TABLE_DEFINITION)
                 .map(|t| Json::String(json::to_indented_string(t)));
             restore_member(entry, DEF_TABLE_DEFINITION, table.as_ref());
         }
-        Some(TYPE_CDP) => {
+        Some(TYPE_CDP) if !entry.contains_key(DEF_METADATA) => {
             restore_member(entry, DEF_METADATA, def.get(DEF_METADATA));
             restore_member(entry, DEF_TABLE_NAME, def.get(DEF_TABLE_NAME));
         }

@@ -28,7 +28,7 @@ pub fn unpack(
     warnings: &mut Warnings,
 ) -> Result<()> {
     entropy.map_mut(ENTROPY_DATA_SOURCE_ORDER);
-    let mut datasets = take_datasets(properties, entropy, warnings);
+    let datasets = take_datasets(properties, entropy, warnings);
     let Some(doc) = app.json(ENTRY) else {
         write_untracked_datasets(&datasets, &HashSet::new(), tree)?;
         return Ok(());
@@ -74,7 +74,7 @@ pub fn unpack(
         );
     }
 
-    let claimed = attach_unused_data_sources(&mut definitions, &mut datasets);
+    let claimed = attach_unused_data_sources(&mut definitions, &datasets);
     for (stem, definition) in definitions {
         let path = format!(
             "{TABLE_DEFINITIONS_DIR}/{}",
@@ -197,19 +197,20 @@ fn split_group(
     warnings: &mut Warnings,
 ) -> Result<Option<Object>> {
     let mut definition: Option<Object> = None;
-    let set_definition = |definition: &mut Option<Object>, new: Object| {
-        if definition.is_some() {
-            return Err(Error::bad_input(
-                ENTRY,
-                format!("data sources `{key}` hold more than one table definition"),
-            ));
-        }
-        *definition = Some(new);
-        Ok(())
-    };
     let mut handled = vec![false; members.len()];
     for (entry, handled) in members.iter_mut().zip(handled.iter_mut()) {
         if str_member(entry, "Type") == Some(TYPE_VIEW) {
+            *handled = true;
+            continue;
+        }
+        let splits = str_member(entry, DEF_TABLE_DEFINITION).is_some()
+            || entry.get(DEF_METADATA).is_some_and(|m| !m.is_null());
+        if splits && definition.is_some() {
+            // One definition file per group; a second one stays where it is.
+            warnings.push(format!(
+                "data sources `{key}` hold more than one table definition; `{}` kept whole in {DATA_SOURCES_DIR}/",
+                str_member(entry, "Name").unwrap_or_default()
+            ));
             *handled = true;
             continue;
         }
@@ -223,7 +224,7 @@ fn split_group(
                     }
                     def.insert(DEF_ENTITY_NAME, Json::str(key));
                     entry.remove(DEF_TABLE_DEFINITION);
-                    set_definition(&mut definition, def)?;
+                    definition = Some(def);
                     *handled = true;
                     continue;
                 }
@@ -251,7 +252,7 @@ fn split_group(
             if let Some(table) = entry.remove(DEF_TABLE_NAME) {
                 def.insert(DEF_TABLE_NAME, table);
             }
-            set_definition(&mut definition, def)?;
+            definition = Some(def);
             *handled = true;
         }
     }
@@ -395,7 +396,7 @@ fn fold_dataset(definition: &mut Object, datasets: &Object) -> Result<()> {
 /// (so that pack rebuilds them); returns the datasets claimed by some definition.
 fn attach_unused_data_sources(
     definitions: &mut [(String, Object)],
-    datasets: &mut Object,
+    datasets: &Object,
 ) -> HashSet<String> {
     let mut entities_of: HashMap<String, HashSet<String>> = HashMap::new();
     for (_, def) in definitions.iter() {
