@@ -7,6 +7,7 @@ pub mod error;
 pub mod fsio;
 pub mod fxyaml;
 pub mod json;
+pub mod merge;
 pub mod model;
 pub mod source;
 pub mod templates;

@@ -1,0 +1,12 @@
+//! Three-way merge primitives: text (git's line merge), lossless JSON values, and ordered key
+//! lists. They are pure: no I/O, no printing; disagreements come back as data.
+//!
+//! The app-level merge (controls, properties, data sources...) is built on these.
+
+pub mod json;
+pub mod sequence;
+pub mod text;
+
+pub use json::{JsonConflict, JsonConflictKind, JsonMerge, JsonMergeOptions, Policy, merge_json};
+pub use sequence::{Favor, SequenceConflict, SequenceMerge, merge_sequence, merge_sequence_with};
+pub use text::{ConflictStyle, Labels, TextMerge, TextMergeOptions, merge_text};
