@@ -1039,3 +1039,21 @@ fn json_asset_entries_are_kept_or_refused() {
     let top = app_of(&[("Assets\\table.json", EntryData::Json(j("{}")))]);
     assert!(unpack_data(&top).is_err());
 }
+
+#[test]
+fn files_of_resources_kept_whole_are_not_reported_unreferenced() {
+    let mut odd = j(&local("Odd", "0001.png"));
+    odd.as_object_mut()
+        .unwrap()
+        .insert("Extra", Json::Bool(true));
+    let app = resources_app(&[json::to_compact_string(&odd)], &["0001.png", "stray.png"]);
+    let unpacked = unpack_data(&app).unwrap();
+    let unreferenced: Vec<&String> = unpacked
+        .warnings
+        .0
+        .iter()
+        .filter(|w| w.contains("not referenced"))
+        .collect();
+    assert_eq!(unreferenced.len(), 1, "{unreferenced:?}");
+    assert!(unreferenced[0].contains("stray.png"));
+}

@@ -12,9 +12,13 @@
 //! `LocalConnectionIDReferences`, `LocalDatabaseReferencesAsEmpty`,
 //! `WasLocalDatabaseReferencesEmpty`, `OrderXMLTemplate`, `OrderPcfTemplate`.
 //!
-//! Tree files that cannot be part of an app (hidden files such as `.DS_Store`) are skipped with a
-//! warning; asset files that are not images, audio, video or PDF are packed as plain
-//! `Assets\` entries without a `Resources.json` entry (the reference crashes on both).
+//! Where the reference would crash or silently drop data, this side keeps the data in place and
+//! warns instead: unparsable double-encoded payloads stay inline, local resources that could not
+//! be regenerated exactly are kept whole in `Assets/<Name>.json`. On pack, hidden files (such as
+//! `.DS_Store`) are skipped with a warning, and asset files that are not images, audio, video or
+//! PDF are packed as plain `Assets\` entries without a `Resources.json` entry. Malformed input
+//! that cannot be represented (bad JSON in the tree, a `DataSources.json` with unknown fields,
+//! unparsable template XML, inconsistent connections or datasets) is an error.
 
 mod assets;
 mod connections;
@@ -96,15 +100,16 @@ pub fn unpack(ctx: DataUnpack<'_>) -> Result<()> {
 /// The msapp pieces rebuilt from the data side of a tree.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataPacked {
-    /// Entries to write, with their msapp names (`References\DataSources.json`,
-    /// `References\Resources.json`, `Assets\...`, `Resources\<logo>`), in write order.
+    /// Entries to write, with their msapp names, in write order: `Resources\<logo>` (if any),
+    /// `References\DataSources.json`, `References\Resources.json`, then `Assets\...`.
     pub entries: Vec<(String, crate::model::EntryData)>,
     /// `UsedTemplates` items for `References\Templates.json`, in order.
     pub used_templates: Vec<Json>,
     /// `PcfTemplates` items (empty: omit the key).
     pub pcf_templates: Vec<Json>,
     /// `Properties.json` members to add (`LocalConnectionReferences`, `LocalDatabaseReferences`
-    /// as double-encoded JSON strings), in order.
+    /// as double-encoded JSON strings), in order. A property the tree does not rebuild is not
+    /// listed: it stayed in the manifest (e.g. `LocalDatabaseReferences` `"{}"`).
     pub properties: Vec<(String, Json)>,
 }
 

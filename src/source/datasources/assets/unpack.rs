@@ -78,6 +78,18 @@ pub fn unpack(
         warnings,
     )?;
 
+    // Files of resources kept whole stay where their entry points.
+    for (resource, _) in resources.iter().zip(&sharded).filter(|(_, s)| !**s) {
+        let owned = resource
+            .get("Path")
+            .and_then(Json::as_str)
+            .and_then(asset_segments)
+            .and_then(|segments| file_index.get(&segments.join("\\")));
+        if let Some(&file) = owned {
+            files[file].claimed = true;
+        }
+    }
+
     for (index, resource) in resources.iter().enumerate() {
         if let Json::Object(resource) = resource {
             let key = order_key(resource);
