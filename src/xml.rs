@@ -465,7 +465,8 @@ impl<'a> Parser<'a> {
     /// becomes a space (attribute-value normalization); referenced characters stay as they are.
     fn decode(&self, raw: &str, at: usize, attribute: bool) -> Result<String> {
         check_chars(raw).map_err(|m| self.error_at(at, m))?;
-        if !raw.contains('&') && !(attribute && raw.contains(['\t', '\n'])) {
+        let needs_work = raw.contains('&') || (attribute && raw.contains(['\t', '\n']));
+        if !needs_work {
             return Ok(raw.to_string());
         }
         let mut out = String::with_capacity(raw.len());
@@ -506,12 +507,11 @@ impl<'a> Parser<'a> {
 }
 
 fn is_name_char(c: char) -> bool {
-    !(is_xml_space(c)
-        || matches!(
-            c,
-            '<' | '>' | '/' | '=' | '?' | '!' | '"' | '\'' | '&' | ';'
-        ))
-        && !c.is_control()
+    let delimiter = matches!(
+        c,
+        '<' | '>' | '/' | '=' | '?' | '!' | '"' | '\'' | '&' | ';'
+    );
+    !(delimiter || is_xml_space(c) || c.is_control())
 }
 
 fn resolve_reference(reference: &str) -> Option<char> {

@@ -218,9 +218,15 @@ fn pairs_unpack_like_pac() {
             if PAC_TREE_EXCEPTIONS.iter().any(|(f, _)| f == p) {
                 continue;
             }
+            let is_text = [".json", ".yaml", ".xml", ".sarif"].iter().any(|e| p.ends_with(e));
             let expected = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
             match ours.get(p) {
                 None => failures.push(format!("{pair}: {p} not written")),
+                Some(b) if !is_text => {
+                    if b != bytes {
+                        failures.push(format!("{pair}: {p} differs (binary)"));
+                    }
+                }
                 Some(b) => {
                     let got = String::from_utf8_lossy(b).into_owned();
                     if got != expected {

@@ -356,7 +356,8 @@ impl Splitter<'_> {
             // The scope-variable details come back from `.fx.yaml` on pack; the stored
             // record omits them like the reference does.
             let mut stripped = template.clone();
-            strip_scope_details(&mut stripped);
+            let emitted: Vec<&str> = block.functions.iter().map(|f| f.name.as_str()).collect();
+            strip_scope_details(&mut stripped, &emitted);
             self.split_template(&name, &stripped, is_component_def);
         } else {
             self.split_template(&name, template, is_component_def);
@@ -519,6 +520,11 @@ fn template_record(template: &Object, widget_templates: &HashSet<String>) -> Obj
     if !rec.contains_key("IsComponentTemplate") {
         rec.insert("IsComponentTemplate", Json::Bool(false));
     }
+    // The embedded definition copy is regenerated on pack; its formulas get the newline form
+    // `.fx.yaml` gives them, so unpacking a repacked app writes the same file.
+    if let Some(info) = rec.get_mut("ComponentDefinitionInfo") {
+        normalize_formula_newlines(info);
+    }
     let name = str_of(template, "Name");
     rec.insert(
         "IsWidgetTemplate",
@@ -602,11 +608,18 @@ pub fn index_json(v: f64) -> Json {
 }
 
 /// Removes the fields of function scope rules that `.fx.yaml` carries.
-fn strip_scope_details(template: &mut Object) {
+fn strip_scope_details(template: &mut Object, functions: &[&str]) {
     let Some(Json::Array(customs)) = template.get_mut("CustomProperties") else {
         return;
     };
     for custom in customs {
+        let is_emitted = custom
+            .get("Name")
+            .and_then(Json::as_str)
+            .is_some_and(|n| functions.contains(&n));
+        if !is_emitted {
+            continue;
+        }
         let Some(Json::Array(rules)) = custom
             .get_mut("PropertyScopeKey")
             .and_then(|s| s.get_mut("PropertyScopeRulesKey"))
@@ -626,4 +639,35 @@ fn strip_scope_details(template: &mut Object) {
             }
         }
     }
+}
+
+fn normalize_formula_newlines(value: &mut Json) {
+    match value {
+        Json::Object(o) => {
+            for (k, v) in o.0.iter_mut() {
+                match v {
+                    Json::String(text) if k == "InvariantScript" && text.contains('\r') => {
+                        *text = text.replace("\r\n", "\n").replace('\r', "\n");
+                    }
+                    _ => normalize_formula_newlines(v),
+                }
+            }
+        }
+        Json::Array(items) => items.iter_mut().for_each(normalize_formula_newlines),
+        _ => {}
+    }
+}
+
+/// The record of a template the reference defines in code, for apps that never used it.
+pub fn code_defined_record(name: &str) -> Object {
+    let mut rec = Object::new();
+    rec.insert("FirstParty", Json::Bool(true));
+    rec.insert("Id", Json::str(format!("http://microsoft.com/appmagic/{name}")));
+    rec.insert("IsComponentTemplate", Json::Bool(false));
+    rec.insert("IsPcfControl", Json::Bool(false));
+    rec.insert("IsWidgetTemplate", Json::Bool(false));
+    rec.insert("LastModifiedTimestamp", Json::str("0"));
+    rec.insert("Name", Json::str(name));
+    rec.insert("Version", Json::str("1.0"));
+    rec
 }

@@ -366,6 +366,17 @@ pub fn pack(
     }
     drop(component_info);
     control_entries.sort_by(|a, b| lo_cmp(&a.0, &b.0));
+    // Studio writes screens before components, so instances come first and the component's
+    // record keeps their copy of the definition; a tree whose records hold such a copy is
+    // packed in that order so it unpacks to the same files again.
+    let instances_first = packer
+        .templates
+        .templates
+        .values()
+        .any(|r| r.contains_key("ComponentDefinitionInfo"));
+    if instances_first {
+        control_entries.sort_by_key(|(name, _)| !name.starts_with("Controls\\"));
+    }
 
     // Templates.json, ComponentsMetadata.json.
     let mut templates_doc = Object::new();
@@ -871,9 +882,10 @@ impl Packer<'_> {
             newtonsoft_string(&mut meta, &description);
             meta.push_str(",\"Rule\":");
             newtonsoft_string(&mut meta, &step.name);
-            if let Some(id) = screen_id {
-                meta.push_str(",\"ScreenId\":");
-                newtonsoft_string(&mut meta, &id);
+            meta.push_str(",\"ScreenId\":");
+            match screen_id {
+                Some(id) => newtonsoft_string(&mut meta, &id),
+                None => meta.push_str("null"),
             }
             meta.push('}');
             block.properties.push(Property {

@@ -412,9 +412,14 @@ pub fn unpack(
         }
     }
 
-    // Write the control files.
+    // Write the control files. File names are handed out in name order (not archive order),
+    // so names that collide ignoring case get the same suffixes on every unpack.
     let mut used_names: HashSet<String> = HashSet::new();
-    for top in &tops {
+    let mut by_name: Vec<&TopParent> = tops.iter().collect();
+    by_name.sort_by(|a, b| {
+        (a.kind == TopKind::Test, &a.block.name).cmp(&(b.kind == TopKind::Test, &b.block.name))
+    });
+    for top in by_name {
         let name = &top.block.name;
         match top.kind {
             TopKind::Screen | TopKind::App => {
@@ -476,6 +481,11 @@ pub fn unpack(
             control_templates
                 .0
                 .push((name.clone(), Json::Object(record.clone())));
+        }
+    }
+    for name in ["appinfo", "screen", "groupContainer"] {
+        if !control_templates.contains_key(name) {
+            control_templates.insert(name, Json::Object(controls::code_defined_record(name)));
         }
     }
     tree.insert_json("ControlTemplates.json", &Json::Object(control_templates));
