@@ -49,6 +49,7 @@ fn object_entry(app: &MsApp, name: &str) -> Option<Object> {
 }
 
 /// Everything the data side produced for one app.
+#[derive(Clone)]
 struct Unpacked {
     tree: SourceTree,
     entropy: Entropy,
@@ -914,7 +915,7 @@ fn garbage_entropy_does_not_panic() {
         let app = app::load_msapp(&path).unwrap();
         let original = unpack_data(&app).unwrap();
         for text in garbage {
-            let mut unpacked = unpack_data(&app).unwrap();
+            let mut unpacked = original.clone();
             unpacked.entropy.obj = j(text).as_object().unwrap().clone();
             let _ = pack_data(&unpacked);
         }
@@ -947,7 +948,7 @@ fn mangled_tree_files_do_not_panic() {
             let mut variants: Vec<Vec<u8>> = replacements.iter().map(|r| r.to_vec()).collect();
             variants.push(content[..content.len() / 2].to_vec());
             for variant in variants {
-                let mut unpacked = unpack_data(&app).unwrap();
+                let mut unpacked = base.clone();
                 unpacked.tree.insert(path.clone(), variant);
                 let _ = pack_data(&unpacked);
             }
@@ -1001,4 +1002,58 @@ fn mangled_app_entries_do_not_panic() {
         );
         let _ = pack_data(&unpacked);
     }
+}
+
+#[test]
+fn assets_with_forward_slashes_are_unpacked() {
+    let mut app = resources_app(&[local("bg", "0001.png")], &[]);
+    app.entries.push(Entry {
+        name: "Assets/Images/0001.png".into(),
+        data: bytes(b"png"),
+    });
+    let unpacked = unpack_data(&app).unwrap();
+    assert_eq!(unpacked.tree.get("Assets/Images/bg.png"), Some(&b"png"[..]));
+    let (packed, _, _) = pack_data(&unpacked).unwrap();
+    assert!(
+        packed
+            .entries
+            .iter()
+            .any(|(n, d)| n == "Assets\\Images\\0001.png" && *d == bytes(b"png"))
+    );
+}
+
+#[test]
+fn json_asset_entries_are_kept_or_refused() {
+    let nested = app_of(&[(
+        "Assets\\Data\\table.json",
+        EntryData::Json(j(r#"{"a":1.0}"#)),
+    )]);
+    let (unpacked, packed) = assert_round_trips(&nested);
+    assert!(unpacked.tree.contains("Assets/Data/table.json"));
+    assert_eq!(
+        packed.entries.len(),
+        3,
+        "{:?}",
+        packed.entries.iter().map(|e| &e.0).collect::<Vec<_>>()
+    );
+    let top = app_of(&[("Assets\\table.json", EntryData::Json(j("{}")))]);
+    assert!(unpack_data(&top).is_err());
+}
+
+#[test]
+fn files_of_resources_kept_whole_are_not_reported_unreferenced() {
+    let mut odd = j(&local("Odd", "0001.png"));
+    odd.as_object_mut()
+        .unwrap()
+        .insert("Extra", Json::Bool(true));
+    let app = resources_app(&[json::to_compact_string(&odd)], &["0001.png", "stray.png"]);
+    let unpacked = unpack_data(&app).unwrap();
+    let unreferenced: Vec<&String> = unpacked
+        .warnings
+        .0
+        .iter()
+        .filter(|w| w.contains("not referenced"))
+        .collect();
+    assert_eq!(unreferenced.len(), 1, "{unreferenced:?}");
+    assert!(unreferenced[0].contains("stray.png"));
 }

@@ -12,9 +12,13 @@
 //! `LocalConnectionIDReferences`, `LocalDatabaseReferencesAsEmpty`,
 //! `WasLocalDatabaseReferencesEmpty`, `OrderXMLTemplate`, `OrderPcfTemplate`.
 //!
-//! Tree files that cannot be part of an app (hidden files such as `.DS_Store`) are skipped with a
-//! warning; asset files that are not images, audio, video or PDF are packed as plain
-//! `Assets\` entries without a `Resources.json` entry (the reference crashes on both).
+//! Where the reference would crash or silently drop data, this side keeps the data in place and
+//! warns instead: unparsable double-encoded payloads stay inline, local resources that could not
+//! be regenerated exactly are kept whole in `Assets/<Name>.json`. On pack, hidden files (such as
+//! `.DS_Store`) are skipped with a warning, and asset files that are not images, audio, video or
+//! PDF are packed as plain `Assets\` entries without a `Resources.json` entry. Malformed input
+//! that cannot be represented (bad JSON in the tree, a `DataSources.json` with unknown fields,
+//! unparsable template XML, inconsistent connections or datasets) is an error.
 
 mod assets;
 mod connections;
@@ -24,7 +28,7 @@ mod util;
 
 use crate::error::{Error, Result};
 use crate::json::{Json, Object};
-use crate::model::{EntryData, MsApp, same_entry_name};
+use crate::model::{EntryData, MsApp, is_json_name, same_entry_name};
 
 use super::{Entropy, SourceTree, Warnings};
 
@@ -96,15 +100,16 @@ pub fn unpack(ctx: DataUnpack<'_>) -> Result<()> {
 /// The msapp pieces rebuilt from the data side of a tree.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataPacked {
-    /// Entries to write, with their msapp names (`References\DataSources.json`,
-    /// `References\Resources.json`, `Assets\...`, `Resources\<logo>`), in write order.
+    /// Entries to write, with their msapp names, in write order: `Resources\<logo>` (if any),
+    /// `References\DataSources.json`, `References\Resources.json`, then `Assets\...`.
     pub entries: Vec<(String, crate::model::EntryData)>,
     /// `UsedTemplates` items for `References\Templates.json`, in order.
     pub used_templates: Vec<Json>,
     /// `PcfTemplates` items (empty: omit the key).
     pub pcf_templates: Vec<Json>,
     /// `Properties.json` members to add (`LocalConnectionReferences`, `LocalDatabaseReferences`
-    /// as double-encoded JSON strings), in order.
+    /// as double-encoded JSON strings), in order. A property the tree does not rebuild is not
+    /// listed: it stayed in the manifest (e.g. `LocalDatabaseReferences` `"{}"`).
     pub properties: Vec<(String, Json)>,
 }
 
@@ -154,12 +159,10 @@ pub fn pack(ctx: DataPack<'_>) -> Result<DataPacked> {
         RESOURCES_ENTRY.to_string(),
         EntryData::Json(assets.resources),
     ));
-    packed.entries.extend(
-        assets
-            .files
-            .into_iter()
-            .map(|(name, bytes)| (name, EntryData::Bytes(bytes))),
-    );
+    for (name, bytes) in assets.files {
+        let data = entry_data(&name, bytes)?;
+        packed.entries.push((name, data));
+    }
 
     if let Some(connections) = connections {
         let text = crate::json::to_indented_string(&Json::Object(connections));
@@ -173,6 +176,16 @@ pub fn pack(ctx: DataPack<'_>) -> Result<DataPacked> {
             .push((sources::PROPERTY.to_string(), Json::String(text)));
     }
     Ok(packed)
+}
+
+/// Entry data as the app model holds it: JSON-named entries parsed, the rest as bytes.
+fn entry_data(name: &str, bytes: Vec<u8>) -> Result<EntryData> {
+    if !is_json_name(name) {
+        return Ok(EntryData::Bytes(bytes));
+    }
+    crate::json::parse_bytes(&bytes)
+        .map(EntryData::Json)
+        .map_err(|e| Error::bad_input(name, format!("not valid JSON: {e}")))
 }
 
 /// Every data source a connection names must exist (a merge can drop one and not the other).
