@@ -631,18 +631,13 @@ fn mark_legacy_global_scope(top: &Object, entropy: &mut Entropy) {
     walk(top, entropy);
 }
 
-/// Assets and the logo file are written by the data side.
+/// Assets, the logo file and the data-side references are written by the data side.
 fn claimed_by_data_side(app: &MsApp, name: &str) -> bool {
-    if first_segment(name).eq_ignore_ascii_case("Assets") {
+    if datasources::handles_entry(name) {
         return true;
     }
-    let logo = app
+    let publish_info = app
         .json("Resources\\PublishInfo.json")
-        .and_then(|p| p.get("LogoFileName"))
-        .and_then(Json::as_str)
-        .filter(|l| !l.is_empty());
-    match logo {
-        Some(logo) => crate::model::same_entry_name(name, &format!("Resources\\{logo}")),
-        None => false,
-    }
+        .and_then(Json::as_object);
+    datasources::logo_entry_name(app, publish_info).is_some_and(|logo| logo == name)
 }
