@@ -3,6 +3,7 @@
 pub mod app;
 pub mod checksum;
 pub mod container;
+pub mod driver;
 pub mod error;
 pub mod fsio;
 pub mod fxyaml;

@@ -35,6 +35,54 @@ enum Command {
     Uninstall(UninstallArgs),
     /// Check that git really uses msapp-merge for apps here; exit 1 when something is missing
     Doctor(DoctorArgs),
+    /// Three-way merge of apps (git's merge driver): writes the result over OURS
+    Merge(MergeArgs),
+    /// Finish a conflicted merge: pack the edited workspace (or take --ours / --theirs)
+    Resolve(ResolveArgs),
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// The common ancestor (git's %O; an empty file when both sides added the app)
+    #[arg(value_name = "BASE")]
+    base: PathBuf,
+    /// Our version (git's %A); the result is written here unless -o is given
+    #[arg(value_name = "OURS")]
+    ours: PathBuf,
+    /// Their version (git's %B)
+    #[arg(value_name = "THEIRS")]
+    theirs: PathBuf,
+    /// Write the result here instead of over OURS
+    #[arg(short, long, value_name = "OUT")]
+    output: Option<PathBuf>,
+    /// The path of the app in the repository (git's %P)
+    #[arg(long, value_name = "PATH")]
+    path: Option<String>,
+    /// Length of conflict markers (git's %L)
+    #[arg(long, value_name = "N")]
+    marker_size: Option<usize>,
+    /// Label of the base version (git's %S)
+    #[arg(long, value_name = "LABEL")]
+    base_label: Option<String>,
+    /// Label of our version (git's %X)
+    #[arg(long, value_name = "LABEL")]
+    ours_label: Option<String>,
+    /// Label of their version (git's %Y)
+    #[arg(long, value_name = "LABEL")]
+    theirs_label: Option<String>,
+}
+
+#[derive(Args)]
+struct ResolveArgs {
+    /// The conflicted app
+    #[arg(value_name = "PATH")]
+    path: PathBuf,
+    /// Keep ours at every conflict
+    #[arg(long, conflicts_with = "theirs")]
+    ours: bool,
+    /// Take theirs at every conflict
+    #[arg(long)]
+    theirs: bool,
 }
 
 #[derive(Args)]
@@ -139,6 +187,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Install(a) => run_install(a),
         Command::Uninstall(a) => run_uninstall(a),
         Command::Doctor(a) => run_doctor(a),
+        Command::Merge(a) => run_merge(a),
+        Command::Resolve(a) => run_resolve(a),
     }
 }
 
@@ -314,4 +364,42 @@ fn run_doctor(a: DoctorArgs) -> Result<ExitCode, Error> {
         println!("msapp-merge doctor: {findings} finding(s)");
         Ok(ExitCode::from(1))
     }
+}
+
+fn run_merge(a: MergeArgs) -> Result<ExitCode, Error> {
+    let request = msapp_merge::driver::MergeRequest {
+        base: a.base,
+        ours: a.ours,
+        theirs: a.theirs,
+        out: a.output,
+        path: a.path,
+        marker_size: a.marker_size,
+        base_label: a.base_label,
+        ours_label: a.ours_label,
+        theirs_label: a.theirs_label,
+    };
+    let outcome = msapp_merge::driver::run_merge(&request)?;
+    eprint!("{}", outcome.report);
+    Ok(if outcome.conflicts > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run_resolve(a: ResolveArgs) -> Result<ExitCode, Error> {
+    use msapp_merge::driver::Resolution;
+    let how = if a.ours {
+        Resolution::Ours
+    } else if a.theirs {
+        Resolution::Theirs
+    } else {
+        Resolution::Workspace
+    };
+    msapp_merge::driver::resolve(&a.path, how)?;
+    eprintln!(
+        "msapp-merge: resolved {}; now `git add` it",
+        a.path.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

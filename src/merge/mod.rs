@@ -3,9 +3,14 @@
 //!
 //! The app-level merge (controls, properties, data sources...) is built on these.
 
+pub mod app;
+pub mod conflict;
+pub mod controls;
 pub mod json;
+pub mod report;
 pub mod sequence;
 pub mod text;
+pub mod tree;
 
 pub use json::{JsonConflict, JsonConflictKind, JsonMerge, JsonMergeOptions, Policy, merge_json};
 pub use sequence::{Favor, SequenceConflict, SequenceMerge, merge_sequence, merge_sequence_with};

@@ -1,0 +1,292 @@
+//! The merge driver as git calls it, and `resolve`: where the conflict workspace lives, how
+//! labels arrive, and writing results without ever leaving a half-written file.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::{Error, Result};
+use crate::fsio;
+use crate::json::{self, Json, Object};
+use crate::merge::app::merge_apps;
+use crate::merge::report;
+use crate::merge::text::{Labels, TextMergeOptions};
+use crate::merge::tree::MergeOptions;
+use crate::source::names::escape_filename;
+
+/// What `msapp-merge merge` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct MergeRequest {
+    pub base: PathBuf,
+    pub ours: PathBuf,
+    pub theirs: PathBuf,
+    /// Where to write; `None` writes over `ours` (git's contract).
+    pub out: Option<PathBuf>,
+    /// The path in the repository (`%P`), for messages and the workspace name.
+    pub path: Option<String>,
+    pub marker_size: Option<usize>,
+    pub base_label: Option<String>,
+    pub ours_label: Option<String>,
+    pub theirs_label: Option<String>,
+}
+
+/// What happened, for the caller to print and turn into an exit code.
+#[derive(Debug)]
+pub struct MergeOutcome {
+    pub conflicts: usize,
+    /// Summary and notes for stderr (empty when clean and nothing to note).
+    pub report: String,
+    pub workspace: Option<PathBuf>,
+}
+
+/// Git older than 2.44 passes `%S`, `%X`, `%Y` through literally; treat those as absent.
+fn label(given: &Option<String>, placeholder: &str, default: &str) -> String {
+    match given.as_deref() {
+        None | Some("") => default.to_string(),
+        Some(l) if l == placeholder => default.to_string(),
+        Some(l) => l.to_string(),
+    }
+}
+
+pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
+    let labels = Labels {
+        base: label(&req.base_label, "%S", "base"),
+        ours: label(&req.ours_label, "%X", "ours"),
+        theirs: label(&req.theirs_label, "%Y", "theirs"),
+    };
+    let opts = MergeOptions {
+        text: TextMergeOptions {
+            labels: labels.clone(),
+            marker_size: req.marker_size.unwrap_or(7),
+            ..TextMergeOptions::default()
+        },
+    };
+    let base = fsio::read_file(&req.base)?;
+    let ours = fsio::read_file(&req.ours)?;
+    let theirs = fsio::read_file(&req.theirs)?;
+    let result = merge_apps(&base, &ours, &theirs, &opts)?;
+    let out = req.out.clone().unwrap_or_else(|| req.ours.clone());
+    let display = req
+        .path
+        .clone()
+        .unwrap_or_else(|| out.display().to_string());
+
+    let workspace = if result.is_clean() {
+        None
+    } else {
+        let dir = workspace_dir(req.path.as_deref(), &out)?;
+        write_workspace(
+            &dir,
+            &result.workspace,
+            &display,
+            &result,
+            &labels,
+            [&base, &ours, &theirs],
+        )?;
+        Some(dir)
+    };
+    // The app last: until here nothing of the user's changed.
+    if result.merged != ours || req.out.is_some() {
+        fsio::write_atomic(&out, &result.merged)?;
+    }
+    let mut text = report::render(&display, &result.conflicts, &result.notes, &labels);
+    if let Some(dir) = &workspace {
+        text.push_str(&format!(
+            "  to resolve: edit the conflict markers in {}/tree/Src, then run: msapp-merge resolve {}\n  (or msapp-merge resolve --ours / --theirs {})\n",
+            dir.display(),
+            shell_quote(&display),
+            shell_quote(&display)
+        ));
+    }
+    Ok(MergeOutcome {
+        conflicts: result.conflicts.len(),
+        report: text,
+        workspace,
+    })
+}
+
+fn shell_quote(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// `$GIT_DIR/msapp-merge/<path>` when run by git, else `<out>.msapp-merge` next to the output.
+fn workspace_dir(path: Option<&str>, out: &Path) -> Result<PathBuf> {
+    if let (Some(git_dir), Some(path)) = (std::env::var_os("GIT_DIR"), path) {
+        return Ok(PathBuf::from(git_dir)
+            .join("msapp-merge")
+            .join(escape_filename(path)));
+    }
+    if let (Some(path), Some(git_dir)) = (path, git_dir_here()) {
+        return Ok(git_dir.join("msapp-merge").join(escape_filename(path)));
+    }
+    let mut name = out
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".msapp-merge");
+    Ok(out.with_file_name(name))
+}
+
+fn git_dir_here() -> Option<PathBuf> {
+    let out = Command::new("git")
+        .args(["rev-parse", "--absolute-git-dir"])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let s = String::from_utf8(out.stdout).ok()?;
+    Some(PathBuf::from(s.trim_end_matches(['\n', '\r'])))
+}
+
+/// The record kept next to the workspace tree (read by `resolve` and `check`).
+pub const RECORD_FILE: &str = "conflict.json";
+
+fn write_workspace(
+    dir: &Path,
+    tree: &crate::source::SourceTree,
+    display: &str,
+    result: &crate::merge::app::AppMerge,
+    labels: &Labels,
+    inputs: [&[u8]; 3],
+) -> Result<()> {
+    fsio::write_tree(&dir.join("tree"), tree)?;
+    let inputs_dir = dir.join("inputs");
+    std::fs::create_dir_all(&inputs_dir).map_err(|e| Error::io(&inputs_dir, e))?;
+    for (name, bytes) in ["base.msapp", "ours.msapp", "theirs.msapp"]
+        .iter()
+        .zip(inputs)
+    {
+        fsio::write_atomic(&inputs_dir.join(name), bytes)?;
+    }
+    let mut record = Object::new();
+    record.insert("Path", Json::str(display));
+    let mut l = Object::new();
+    l.insert("Base", Json::str(&labels.base));
+    l.insert("Ours", Json::str(&labels.ours));
+    l.insert("Theirs", Json::str(&labels.theirs));
+    record.insert("Labels", Json::Object(l));
+    record.insert(
+        "Conflicts",
+        Json::Array(
+            result
+                .conflicts
+                .iter()
+                .map(|c| Json::str(format!("{}: {}", c.at, c.kind)))
+                .collect(),
+        ),
+    );
+    fsio::write_atomic(
+        &dir.join(RECORD_FILE),
+        json::to_normalized_string(&Json::Object(record)).as_bytes(),
+    )
+}
+
+/// How `resolve` settles a conflicted app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// Pack the edited workspace.
+    Workspace,
+    /// Ours at every conflict (what the merge already wrote).
+    Ours,
+    /// Theirs at every conflict.
+    Theirs,
+}
+
+/// Finds the workspace of `path` (as given by the user, relative to the current directory).
+pub fn find_workspace(path: &Path) -> Result<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(git_dir) = git_dir_here() {
+        let prefix = Command::new("git")
+            .args(["rev-parse", "--show-prefix"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_string())
+            .unwrap_or_default();
+        let rel = format!("{prefix}{}", path.display()).replace('\\', "/");
+        let rel = rel.trim_start_matches("./").to_string();
+        candidates.push(git_dir.join("msapp-merge").join(escape_filename(&rel)));
+    }
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".msapp-merge");
+    candidates.push(path.with_file_name(name));
+    candidates
+        .into_iter()
+        .find(|c| c.join(RECORD_FILE).is_file())
+        .ok_or_else(|| {
+            Error::Refused(format!(
+                "{}: no recorded merge conflict (nothing to resolve)",
+                path.display()
+            ))
+        })
+}
+
+/// Lines with conflict markers in the workspace's text files, as `file:line`.
+pub fn markers_in(tree: &crate::source::SourceTree) -> Vec<String> {
+    let mut found = Vec::new();
+    for (path, bytes) in &tree.files {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            continue;
+        };
+        for (i, line) in text.lines().enumerate() {
+            // Formula lines start with `=`, so a marker may follow it.
+            let l = line.trim_start();
+            let l = l.strip_prefix('=').unwrap_or(l);
+            if l.starts_with("<<<<<<<")
+                || l.starts_with(">>>>>>>")
+                || l == "======="
+                || l.starts_with("|||||||")
+            {
+                found.push(format!("{path}:{}", i + 1));
+            }
+        }
+    }
+    found
+}
+
+/// Settles a conflicted app and removes its workspace.
+pub fn resolve(path: &Path, how: Resolution) -> Result<()> {
+    let dir = find_workspace(path)?;
+    let bytes = match how {
+        Resolution::Ours => None,
+        Resolution::Theirs => {
+            let read = |n: &str| fsio::read_file(&dir.join("inputs").join(n));
+            let (base, ours, theirs) = (
+                read("base.msapp")?,
+                read("ours.msapp")?,
+                read("theirs.msapp")?,
+            );
+            // Merging with the sides swapped keeps theirs at every conflict and still
+            // applies ours' one-sided changes.
+            let swapped = merge_apps(&base, &theirs, &ours, &MergeOptions::default())?;
+            Some(swapped.merged)
+        }
+        Resolution::Workspace => {
+            let tree = fsio::read_tree(&dir.join("tree"))?;
+            let left = markers_in(&tree);
+            if !left.is_empty() {
+                return Err(Error::Refused(format!(
+                    "conflict markers are still in the workspace: {} (in {})",
+                    left.join(", "),
+                    dir.join("tree").display()
+                )));
+            }
+            let (app, _) = crate::app::pack_tree(&tree)?;
+            Some(crate::app::msapp_bytes(&app)?)
+        }
+    };
+    if let Some(bytes) = bytes {
+        fsio::write_atomic(path, &bytes)?;
+    }
+    std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    Ok(())
+}

@@ -1,0 +1,896 @@
+//! Control-level merge of the `.fx.yaml` trees and their editor state, app-wide.
+//!
+//! Controls are matched by name (names are unique across the app), so a control that changed
+//! parent on one side is a move, not a delete plus an add. Each control's type, variant and
+//! parent merge as values, its formulas one by one (git's line merge when both sides edited
+//! the same formula), and each parent's children as an ordered sequence.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::error::Result;
+use crate::fxyaml::{self, Block, Function, Property};
+use crate::json::{self, Json, Object};
+use crate::source::SourceTree;
+
+use super::conflict::{Conflict, ConflictKind, Note};
+use super::json::{JsonMergeOptions, Policy, merge_json};
+use super::sequence::{Favor, merge_sequence_with};
+use super::text::{TextMergeOptions, merge_text};
+
+/// One control as read from a side's `.fx.yaml` files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub name: String,
+    pub type_name: String,
+    pub variant: Option<String>,
+    pub props: Vec<(String, String)>,
+    pub functions: Vec<Function>,
+    /// `None` for top parents (screens, `App`, components).
+    pub parent: Option<String>,
+    /// Children in file order.
+    pub children: Vec<String>,
+}
+
+impl Node {
+    fn prop(&self, name: &str) -> Option<&str> {
+        self.props
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+    /// Same control content, ignoring children.
+    fn same_content(&self, other: &Node) -> bool {
+        let sorted = |n: &Node| {
+            let mut p = n.props.clone();
+            p.sort();
+            p
+        };
+        self.type_name == other.type_name
+            && self.variant == other.variant
+            && self.parent == other.parent
+            && self.functions == other.functions
+            && sorted(self) == sorted(other)
+    }
+}
+
+/// One side's controls and editor state.
+#[derive(Debug, Clone, Default)]
+pub struct SideControls {
+    pub nodes: HashMap<String, Node>,
+    /// Top parent name -> the tree path of its `.fx.yaml`.
+    pub top_files: BTreeMap<String, String>,
+    /// Editor-state entries by control name, with the top parent that lists them.
+    pub states: HashMap<String, (Object, String)>,
+    /// Editor-state file path by top parent name.
+    pub state_files: HashMap<String, String>,
+}
+
+/// The `.fx.yaml` files whose controls share the app's name space.
+fn is_control_file(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("Src/") else {
+        return false;
+    };
+    let file = rest.strip_prefix("Components/").unwrap_or(rest);
+    !file.contains('/') && file.ends_with(".fx.yaml")
+}
+
+/// Tree paths the control merge owns (the tree merge leaves them alone).
+pub fn owns_path(path: &str) -> bool {
+    is_control_file(path) || path.starts_with("Src/EditorState/")
+}
+
+impl SideControls {
+    pub fn read(tree: &SourceTree) -> Result<SideControls> {
+        let mut side = SideControls::default();
+        for (path, bytes) in &tree.files {
+            if !is_control_file(path) {
+                continue;
+            }
+            let text =
+                std::str::from_utf8(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes))
+                    .map_err(|_| crate::error::Error::bad_input(path.as_str(), "not UTF-8 text"))?;
+            let parsed = fxyaml::parse(text, path)?;
+            side.top_files
+                .insert(parsed.block.name.clone(), path.clone());
+            side.add_block(&parsed.block, None);
+        }
+        for (path, bytes) in tree.under("Src/EditorState") {
+            let Ok(Json::Object(doc)) = json::parse_bytes(bytes) else {
+                continue;
+            };
+            let (top, states) = match (doc.get("TopParentName"), doc.get("ControlStates")) {
+                (Some(Json::String(t)), Some(Json::Object(s))) => (t.clone(), s.clone()),
+                _ => continue,
+            };
+            side.state_files.insert(top.clone(), path.to_string());
+            for (name, state) in states.iter() {
+                if let Json::Object(s) = state {
+                    side.states
+                        .insert(name.to_string(), (s.clone(), top.clone()));
+                }
+            }
+        }
+        Ok(side)
+    }
+
+    fn add_block(&mut self, block: &Block, parent: Option<&str>) {
+        let node = Node {
+            name: block.name.clone(),
+            type_name: block.type_name.clone(),
+            variant: block.variant.clone(),
+            props: block
+                .properties
+                .iter()
+                .map(|p| (p.name.clone(), p.formula.clone()))
+                .collect(),
+            functions: block.functions.clone(),
+            parent: parent.map(str::to_string),
+            children: block.children.iter().map(|c| c.name.clone()).collect(),
+        };
+        self.nodes.insert(block.name.clone(), node);
+        for child in &block.children {
+            self.add_block(child, Some(&block.name));
+        }
+    }
+
+    /// `Screen1/Gallery1/Label3`: the control's path from its top parent.
+    pub fn path(&self, name: &str) -> String {
+        let mut parts = vec![name.to_string()];
+        let mut current = name;
+        while let Some(p) = self.nodes.get(current).and_then(|n| n.parent.as_deref()) {
+            if parts.len() > 64 {
+                break;
+            }
+            parts.push(p.to_string());
+            current = p;
+        }
+        parts.reverse();
+        parts.join("/")
+    }
+
+    /// Children of `parent` in msapp order (editor-state `ParentIndex`, file order on ties).
+    fn ordered_children(&self, parent: &str) -> Vec<String> {
+        let Some(node) = self.nodes.get(parent) else {
+            return Vec::new();
+        };
+        let mut kids: Vec<(f64, usize, String)> = node
+            .children
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let pi = self
+                    .states
+                    .get(c)
+                    .and_then(|(s, _)| s.get("ParentIndex"))
+                    .and_then(Json::as_f64)
+                    .unwrap_or(-1.0);
+                (pi, i, c.clone())
+            })
+            .collect();
+        kids.sort_by(|a, b| {
+            a.0.partial_cmp(&b.0)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.1.cmp(&b.1))
+        });
+        kids.into_iter().map(|(_, _, c)| c).collect()
+    }
+}
+
+/// A merged formula: a value, or a conflict (ours kept in the app, markers in the workspace).
+#[derive(Debug, Clone, PartialEq)]
+enum PropValue {
+    Clean(String),
+    Conflict {
+        ours: Option<String>,
+        marked: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct MergedNode {
+    node: Node,
+    props: Vec<(String, PropValue)>,
+}
+
+/// The result for the control files and editor state.
+#[derive(Debug, Default)]
+pub struct ControlsMerge {
+    /// `.fx.yaml` and `.editorstate.json` files of the merged app (ours at conflicts).
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The same files with conflict markers in formulas, for the conflict workspace.
+    pub marked_files: BTreeMap<String, Vec<u8>>,
+    /// Every control name in the result, hidden gallery templates included.
+    pub names: HashSet<String>,
+    /// Screens of the result (top parents outside `Src/Components`, `App` excluded).
+    pub screens: Vec<String>,
+    /// Controls only theirs added, in a stable order (ids are reallocated in this order).
+    pub added_by_theirs: Vec<String>,
+    pub conflicts: Vec<Conflict>,
+    pub notes: Vec<Note>,
+}
+
+pub struct ControlsMerger<'a> {
+    pub base: &'a SideControls,
+    pub ours: &'a SideControls,
+    pub theirs: &'a SideControls,
+    pub text_opts: &'a TextMergeOptions,
+}
+
+impl ControlsMerger<'_> {
+    pub fn merge(&self) -> Result<ControlsMerge> {
+        let mut out = ControlsMerge::default();
+        let mut names: Vec<String> = Vec::new();
+        let mut seen = HashSet::new();
+        for side in [self.ours, self.theirs, self.base] {
+            let mut side_names: Vec<&String> = side.nodes.keys().collect();
+            side_names.sort();
+            for n in side_names {
+                if seen.insert(n.clone()) {
+                    names.push(n.clone());
+                }
+            }
+        }
+
+        let mut merged: HashMap<String, MergedNode> = HashMap::new();
+        for name in &names {
+            let b = self.base.nodes.get(name);
+            let o = self.ours.nodes.get(name);
+            let t = self.theirs.nodes.get(name);
+            if let Some(m) = self.merge_node(name, b, o, t, &mut out)? {
+                merged.insert(name.clone(), m);
+            }
+        }
+        self.repair_orphans(&mut merged, &mut out);
+
+        // Children order per parent.
+        let mut parents: Vec<String> = merged.keys().cloned().collect();
+        parents.sort();
+        let mut order: HashMap<String, Vec<String>> = HashMap::new();
+        for p in &parents {
+            let keep = |k: &String| {
+                merged
+                    .get(k)
+                    .is_some_and(|m| m.node.parent.as_deref() == Some(p.as_str()))
+            };
+            let seq = merge_sequence_with(
+                &self.base.ordered_children(p),
+                &self.ours.ordered_children(p),
+                &self.theirs.ordered_children(p),
+                keep,
+                Favor::Ours,
+            );
+            for c in &seq.conflicts {
+                out.conflicts.push(Conflict {
+                    at: format!("{}: order of {}", self.path_of(&merged, p), join(&c.items)),
+                    kind: ConflictKind::Order,
+                    base: Some(join(&c.base)),
+                    ours: Some(join(&c.ours)),
+                    theirs: Some(join(&c.theirs)),
+                });
+            }
+            order.insert(p.clone(), seq.items);
+        }
+
+        // Top parents and their files.
+        let mut tops: Vec<String> = merged
+            .values()
+            .filter(|m| m.node.parent.is_none())
+            .map(|m| m.node.name.clone())
+            .collect();
+        tops.sort();
+        let mut used_paths: HashSet<String> = HashSet::new();
+        let mut top_paths: BTreeMap<String, String> = BTreeMap::new();
+        for top in &tops {
+            let path = self
+                .ours
+                .top_files
+                .get(top)
+                .or_else(|| self.theirs.top_files.get(top))
+                .or_else(|| self.base.top_files.get(top))
+                .cloned()
+                .unwrap_or_else(|| format!("Src/{top}.fx.yaml"));
+            let path = unique_path(&mut used_paths, &path);
+            top_paths.insert(top.clone(), path);
+        }
+        for (top, path) in &top_paths {
+            let (resolved, marked) = self.build_block(top, &merged, &order);
+            out.files
+                .insert(path.clone(), fxyaml::write(&resolved).into_bytes());
+            out.marked_files
+                .insert(path.clone(), fxyaml::write(&marked).into_bytes());
+            if !path.starts_with("Src/Components/") && top != "App" {
+                out.screens.push(top.clone());
+            }
+        }
+
+        self.merge_states(&merged, &order, &top_paths, &mut out);
+
+        let mut theirs_added: Vec<String> = merged
+            .keys()
+            .filter(|n| !self.base.nodes.contains_key(*n) && !self.ours.nodes.contains_key(*n))
+            .cloned()
+            .collect();
+        theirs_added.sort();
+        out.added_by_theirs = theirs_added;
+        out.names.extend(merged.keys().cloned());
+        Ok(out)
+    }
+
+    fn merge_node(
+        &self,
+        name: &str,
+        b: Option<&Node>,
+        o: Option<&Node>,
+        t: Option<&Node>,
+        out: &mut ControlsMerge,
+    ) -> Result<Option<MergedNode>> {
+        let at = self.path(name);
+        match (b, o, t) {
+            (_, None, None) => Ok(None),
+            (None, Some(o), None) => Ok(Some(clean_node(o))),
+            (None, None, Some(t)) => Ok(Some(clean_node(t))),
+            (Some(b), Some(o), None) => {
+                if o.same_content(b) {
+                    Ok(None)
+                } else {
+                    out.conflicts.push(Conflict {
+                        at,
+                        kind: ConflictKind::DeletedAndChanged,
+                        base: Some(describe(b)),
+                        ours: Some(describe(o)),
+                        theirs: None,
+                    });
+                    Ok(Some(clean_node(o)))
+                }
+            }
+            (Some(b), None, Some(t)) => {
+                if !t.same_content(b) {
+                    out.conflicts.push(Conflict {
+                        at,
+                        kind: ConflictKind::DeletedAndChanged,
+                        base: Some(describe(b)),
+                        ours: None,
+                        theirs: Some(describe(t)),
+                    });
+                }
+                Ok(None)
+            }
+            (None, Some(o), Some(t)) => {
+                if o.same_content(t) {
+                    return Ok(Some(clean_node(o)));
+                }
+                // Two different controls that happen to share a name (Studio numbers new
+                // controls from the same counter on both branches).
+                out.conflicts.push(Conflict {
+                    at,
+                    kind: ConflictKind::BothAdded,
+                    base: None,
+                    ours: Some(describe(o)),
+                    theirs: Some(describe(t)),
+                });
+                Ok(Some(clean_node(o)))
+            }
+            (Some(b), Some(o), Some(t)) => self.merge_existing(name, b, o, t, out).map(Some),
+        }
+    }
+
+    fn merge_existing(
+        &self,
+        name: &str,
+        b: &Node,
+        o: &Node,
+        t: &Node,
+        out: &mut ControlsMerge,
+    ) -> Result<MergedNode> {
+        let name = &self.path(name);
+        let mut node = o.clone();
+        let pick = |bv: &Option<String>,
+                    ov: &Option<String>,
+                    tv: &Option<String>|
+         -> Result<Option<String>, ()> {
+            if ov == tv || bv == tv {
+                Ok(ov.clone())
+            } else if bv == ov {
+                Ok(tv.clone())
+            } else {
+                Err(())
+            }
+        };
+        let ty = |n: &Node| Some(n.type_name.clone());
+        match pick(&ty(b), &ty(o), &ty(t)) {
+            Ok(v) => node.type_name = v.unwrap_or_default(),
+            Err(()) => out.conflicts.push(Conflict {
+                at: format!("{name} (control type)"),
+                kind: ConflictKind::BothChanged,
+                base: Some(b.type_name.clone()),
+                ours: Some(o.type_name.clone()),
+                theirs: Some(t.type_name.clone()),
+            }),
+        }
+        match pick(&b.variant, &o.variant, &t.variant) {
+            Ok(v) => node.variant = v,
+            Err(()) => out.conflicts.push(Conflict {
+                at: format!("{name} (variant)"),
+                kind: ConflictKind::BothChanged,
+                base: b.variant.clone(),
+                ours: o.variant.clone(),
+                theirs: t.variant.clone(),
+            }),
+        }
+        match pick(&b.parent, &o.parent, &t.parent) {
+            Ok(v) => node.parent = v,
+            Err(()) => out.conflicts.push(Conflict {
+                at: format!("{name} (parent)"),
+                kind: ConflictKind::BothMoved,
+                base: b.parent.clone(),
+                ours: o.parent.clone(),
+                theirs: t.parent.clone(),
+            }),
+        }
+        // Functions as whole values.
+        let mut fnames: Vec<String> = Vec::new();
+        for f in o.functions.iter().chain(&t.functions).chain(&b.functions) {
+            if !fnames.contains(&f.name) {
+                fnames.push(f.name.clone());
+            }
+        }
+        let mut functions = Vec::new();
+        for fname in fnames {
+            let find = |n: &Node| n.functions.iter().find(|f| f.name == fname).cloned();
+            let (bf, of, tf) = (find(b), find(o), find(t));
+            let chosen = if of == tf || bf == tf {
+                of
+            } else if bf == of {
+                tf
+            } else {
+                out.conflicts.push(Conflict {
+                    at: format!("{name}.{fname} (function)"),
+                    kind: ConflictKind::BothChanged,
+                    base: bf.as_ref().map(|f| format!("{f:?}")),
+                    ours: of.as_ref().map(|f| format!("{f:?}")),
+                    theirs: tf.as_ref().map(|f| format!("{f:?}")),
+                });
+                of
+            };
+            if let Some(f) = chosen {
+                functions.push(f);
+            }
+        }
+        node.functions = functions;
+
+        // Properties one by one.
+        let mut pnames: Vec<String> = Vec::new();
+        for (p, _) in o.props.iter().chain(&t.props).chain(&b.props) {
+            if !pnames.contains(p) {
+                pnames.push(p.clone());
+            }
+        }
+        let mut props = Vec::new();
+        for p in pnames {
+            let (bv, ov, tv) = (b.prop(&p), o.prop(&p), t.prop(&p));
+            let value = if ov == tv || bv == tv {
+                ov.map(|v| PropValue::Clean(v.to_string()))
+            } else if bv == ov {
+                tv.map(|v| PropValue::Clean(v.to_string()))
+            } else {
+                self.merge_formula(name, &p, bv, ov, tv, out)?
+            };
+            if let Some(v) = value {
+                props.push((p, v));
+            }
+        }
+        node.props = props
+            .iter()
+            .filter_map(|(n, v)| match v {
+                PropValue::Clean(s) => Some((n.clone(), s.clone())),
+                PropValue::Conflict { ours, .. } => ours.clone().map(|o| (n.clone(), o)),
+            })
+            .collect();
+        Ok(MergedNode { node, props })
+    }
+
+    /// Both sides changed one formula: merge its text line by line; overlapping edits are a
+    /// conflict (ours stays in the app, markers go to the workspace).
+    fn merge_formula(
+        &self,
+        control: &str,
+        prop: &str,
+        bv: Option<&str>,
+        ov: Option<&str>,
+        tv: Option<&str>,
+        out: &mut ControlsMerge,
+    ) -> Result<Option<PropValue>> {
+        let at = format!("{control}.{prop}");
+        if let (Some(ov), Some(tv)) = (ov, tv) {
+            // Line merge wants whole lines; formulas rarely end with a newline.
+            let nl = |s: &str| format!("{s}\n");
+            let merged = merge_text(&nl(bv.unwrap_or("")), &nl(ov), &nl(tv), self.text_opts)?;
+            let text = merged
+                .text
+                .strip_suffix('\n')
+                .unwrap_or(&merged.text)
+                .to_string();
+            if merged.clean && bv.is_some() {
+                out.notes.push(Note {
+                    at,
+                    message: "edited on both sides; the edits were merged line by line: review it"
+                        .into(),
+                });
+                return Ok(Some(PropValue::Clean(text)));
+            }
+            out.conflicts.push(Conflict {
+                at,
+                kind: if bv.is_some() {
+                    ConflictKind::BothChanged
+                } else {
+                    ConflictKind::BothAdded
+                },
+                base: bv.map(str::to_string),
+                ours: Some(ov.to_string()),
+                theirs: Some(tv.to_string()),
+            });
+            return Ok(Some(PropValue::Conflict {
+                ours: Some(ov.to_string()),
+                marked: text,
+            }));
+        }
+        // One side reset the property to its default (removed the line), the other edited it.
+        out.conflicts.push(Conflict {
+            at,
+            kind: ConflictKind::DeletedAndChanged,
+            base: bv.map(str::to_string),
+            ours: ov.map(str::to_string),
+            theirs: tv.map(str::to_string),
+        });
+        let marked = format!(
+            "{}{} {}\n{}\n{}\n{}{} {}",
+            "<".repeat(7),
+            self.text_opts.labels.ours,
+            "",
+            ov.unwrap_or("(reset to default)"),
+            "=".repeat(7),
+            tv.unwrap_or("(reset to default)"),
+            ">".repeat(7),
+            self.text_opts.labels.theirs,
+        );
+        let marked = marked.replace(" \n", "\n");
+        Ok(Some(PropValue::Conflict {
+            ours: ov.map(str::to_string),
+            marked,
+        }))
+    }
+
+    /// A kept control whose parent is gone: keep ours' parent when ours has it (ours'
+    /// version wins at the conflict), otherwise drop the control (ours deleted the parent).
+    fn repair_orphans(&self, merged: &mut HashMap<String, MergedNode>, out: &mut ControlsMerge) {
+        loop {
+            let orphans: Vec<(String, String)> = merged
+                .values()
+                .filter_map(|m| {
+                    let p = m.node.parent.as_ref()?;
+                    (!merged.contains_key(p)).then(|| (m.node.name.clone(), p.clone()))
+                })
+                .collect();
+            if orphans.is_empty() {
+                break;
+            }
+            let mut changed = false;
+            for (child, parent) in orphans {
+                if let Some(p) = self.ours.nodes.get(&parent) {
+                    out.conflicts.push(Conflict {
+                        at: parent.clone(),
+                        kind: ConflictKind::DeletedAndChanged,
+                        base: self.base.nodes.get(&parent).map(describe),
+                        ours: Some(format!("kept, with {child}")),
+                        theirs: None,
+                    });
+                    merged.insert(parent.clone(), clean_node(p));
+                    changed = true;
+                } else if merged.remove(&child).is_some() {
+                    out.conflicts.push(Conflict {
+                        at: child.clone(),
+                        kind: ConflictKind::DeletedAndChanged,
+                        base: None,
+                        ours: Some(format!("{parent} deleted")),
+                        theirs: Some(format!("{child} placed in {parent}")),
+                    });
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // Moves on both sides can build a cycle; undo theirs' move of the controls involved.
+        let names: Vec<String> = merged.keys().cloned().collect();
+        for name in names {
+            let mut seen = HashSet::new();
+            let mut current = name.clone();
+            let mut cyclic = false;
+            while let Some(p) = merged.get(&current).and_then(|m| m.node.parent.clone()) {
+                if !seen.insert(p.clone()) || p == name {
+                    cyclic = true;
+                    break;
+                }
+                current = p;
+            }
+            if cyclic && let Some(m) = merged.get_mut(&name) {
+                let ours_parent = self.ours.nodes.get(&name).and_then(|n| n.parent.clone());
+                out.conflicts.push(Conflict {
+                    at: format!("{name} (parent)"),
+                    kind: ConflictKind::BothMoved,
+                    base: self.base.nodes.get(&name).and_then(|n| n.parent.clone()),
+                    ours: ours_parent.clone(),
+                    theirs: self.theirs.nodes.get(&name).and_then(|n| n.parent.clone()),
+                });
+                m.node.parent = ours_parent;
+            }
+        }
+    }
+
+    /// A control's path on the side that has it (ours first).
+    fn path(&self, name: &str) -> String {
+        for side in [self.ours, self.theirs, self.base] {
+            if side.nodes.contains_key(name) {
+                return side.path(name);
+            }
+        }
+        name.to_string()
+    }
+
+    fn path_of(&self, merged: &HashMap<String, MergedNode>, name: &str) -> String {
+        let mut parts = vec![name.to_string()];
+        let mut current = name.to_string();
+        while let Some(p) = merged.get(&current).and_then(|m| m.node.parent.clone()) {
+            if parts.len() > 64 {
+                break;
+            }
+            parts.push(p.clone());
+            current = p;
+        }
+        parts.reverse();
+        parts.join("/")
+    }
+
+    fn build_block(
+        &self,
+        name: &str,
+        merged: &HashMap<String, MergedNode>,
+        order: &HashMap<String, Vec<String>>,
+    ) -> (Block, Block) {
+        let Some(m) = merged.get(name) else {
+            return (Block::default(), Block::default());
+        };
+        let mut resolved = Block {
+            name: m.node.name.clone(),
+            type_name: m.node.type_name.clone(),
+            variant: m.node.variant.clone(),
+            functions: m.node.functions.clone(),
+            ..Block::default()
+        };
+        let mut marked = resolved.clone();
+        for (p, v) in &m.props {
+            match v {
+                PropValue::Clean(s) => {
+                    resolved.properties.push(prop(p, s));
+                    marked.properties.push(prop(p, s));
+                }
+                PropValue::Conflict { ours, marked: text } => {
+                    if let Some(o) = ours {
+                        resolved.properties.push(prop(p, o));
+                    }
+                    marked.properties.push(prop(p, text));
+                }
+            }
+        }
+        for child in order.get(name).into_iter().flatten() {
+            let (r, k) = self.build_block(child, merged, order);
+            resolved.children.push(r);
+            marked.children.push(k);
+        }
+        (resolved, marked)
+    }
+
+    /// Editor state: merged per control (a cache: clashes take ours and are noted), placed
+    /// in the file of the control's merged top parent, `ParentIndex` following the merged
+    /// child order.
+    fn merge_states(
+        &self,
+        merged: &HashMap<String, MergedNode>,
+        order: &HashMap<String, Vec<String>>,
+        top_paths: &BTreeMap<String, String>,
+        out: &mut ControlsMerge,
+    ) {
+        let opts = JsonMergeOptions {
+            policy: Policy::PreferOurs,
+            array_keys: vec!["PropertyName".into()],
+        };
+        // Visible controls, then hidden gallery templates owned by a kept gallery.
+        let mut wanted: Vec<(String, String)> = Vec::new();
+        let mut names: Vec<&String> = merged.keys().collect();
+        names.sort();
+        let top_of = |n: &str| -> Option<String> {
+            let mut current = n.to_string();
+            for _ in 0..10_000 {
+                match merged.get(&current).and_then(|m| m.node.parent.clone()) {
+                    Some(p) => current = p,
+                    None => return Some(current),
+                }
+            }
+            None
+        };
+        for n in names {
+            if let Some(top) = top_of(n) {
+                wanted.push((n.clone(), top));
+            }
+        }
+        let mut hidden = Vec::new();
+        for (n, top) in &wanted {
+            for side in [self.ours, self.theirs, self.base] {
+                if let Some(Json::String(h)) = side
+                    .states
+                    .get(n)
+                    .and_then(|(s, _)| s.get("GalleryTemplateChildName"))
+                {
+                    if !merged.contains_key(h)
+                        && !hidden.iter().any(|(x, _): &(String, String)| x == h)
+                    {
+                        hidden.push((h.clone(), top.clone()));
+                    }
+                    break;
+                }
+            }
+        }
+        wanted.extend(hidden);
+
+        // New ParentIndex values where the merged order differs from ours'.
+        let mut parent_index: HashMap<String, i64> = HashMap::new();
+        for (parent, kids) in order {
+            let ours_order = self.ours.ordered_children(parent);
+            let ours_kids: Vec<&String> = ours_order.iter().filter(|k| kids.contains(k)).collect();
+            if ours_kids.len() == kids.len() && ours_kids.iter().zip(kids).all(|(a, b)| *a == b) {
+                continue;
+            }
+            let start = kids
+                .iter()
+                .filter_map(|k| {
+                    self.ours
+                        .states
+                        .get(k)
+                        .or_else(|| self.theirs.states.get(k))
+                })
+                .filter_map(|(s, _)| s.get("ParentIndex").and_then(Json::as_f64))
+                .fold(f64::INFINITY, f64::min);
+            let start = if start.is_finite() {
+                start.max(0.0) as i64
+            } else {
+                0
+            };
+            for (i, k) in kids.iter().enumerate() {
+                parent_index.insert(k.clone(), start + i as i64);
+            }
+        }
+
+        let mut per_top: BTreeMap<String, Object> = BTreeMap::new();
+        for (name, top) in &wanted {
+            let get = |s: &SideControls| s.states.get(name).map(|(o, _)| Json::Object(o.clone()));
+            let (b, o, t) = (get(self.base), get(self.ours), get(self.theirs));
+            let result = merge_json(b.as_ref(), o.as_ref(), t.as_ref(), &opts);
+            for c in result.conflicts.iter().filter(|c| c.resolved) {
+                out.notes.push(Note {
+                    at: format!("{name} (editor state {})", c.path.join(".")),
+                    message: "changed on both sides; kept ours (editor state is a cache)".into(),
+                });
+            }
+            let Some(Json::Object(mut state)) = result.value.or(o).or(t) else {
+                continue;
+            };
+            if let Some(pi) = parent_index.get(name) {
+                state.insert("ParentIndex", Json::from_i64(*pi));
+            }
+            per_top
+                .entry(top.clone())
+                .or_default()
+                .0
+                .push((name.clone(), Json::Object(state)));
+            out.names.insert(name.clone());
+        }
+        let mut used = HashSet::new();
+        for (top, states) in per_top {
+            let path = self
+                .ours
+                .state_files
+                .get(&top)
+                .or_else(|| self.theirs.state_files.get(&top))
+                .cloned()
+                .unwrap_or_else(|| {
+                    let file = top_paths
+                        .get(&top)
+                        .and_then(|p| p.rsplit('/').next())
+                        .and_then(|f| f.strip_suffix(".fx.yaml"))
+                        .unwrap_or(&top)
+                        .to_string();
+                    format!("Src/EditorState/{file}.editorstate.json")
+                });
+            let path = unique_path(&mut used, &path);
+            let mut doc = Object::new();
+            doc.insert("ControlStates", Json::Object(states));
+            doc.insert("TopParentName", Json::str(&top));
+            let bytes = json::to_normalized_string(&Json::Object(doc)).into_bytes();
+            out.files.insert(path.clone(), bytes.clone());
+            out.marked_files.insert(path, bytes);
+        }
+    }
+}
+
+fn clean_node(n: &Node) -> MergedNode {
+    MergedNode {
+        node: n.clone(),
+        props: n
+            .props
+            .iter()
+            .map(|(k, v)| (k.clone(), PropValue::Clean(v.clone())))
+            .collect(),
+    }
+}
+
+fn prop(name: &str, formula: &str) -> Property {
+    Property {
+        name: name.to_string(),
+        formula: formula.to_string(),
+        line: 0,
+    }
+}
+
+/// A short description of a control for conflict reports.
+fn describe(n: &Node) -> String {
+    let ty = match &n.variant {
+        Some(v) => format!("{}.{}", n.type_name, v),
+        None => n.type_name.clone(),
+    };
+    let props: Vec<String> = n
+        .props
+        .iter()
+        .take(6)
+        .map(|(k, v)| format!("{k}={}", one_line(v)))
+        .collect();
+    let more = if n.props.len() > 6 { ", ..." } else { "" };
+    format!(
+        "{} As {ty} in {}: {}{more}",
+        n.name,
+        n.parent.as_deref().unwrap_or("(app)"),
+        props.join(", ")
+    )
+}
+
+pub fn one_line(s: &str) -> String {
+    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 80 {
+        format!("{}...", flat.chars().take(77).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+fn join(items: &[String]) -> String {
+    items.join(", ")
+}
+
+/// A path not used yet, compared ignoring case (`_1`, `_2`... before the extension).
+fn unique_path(used: &mut HashSet<String>, path: &str) -> String {
+    let (stem, ext) = match path
+        .find(".fx.yaml")
+        .or_else(|| path.find(".editorstate.json"))
+    {
+        Some(i) => (&path[..i], &path[i..]),
+        None => (path, ""),
+    };
+    let mut candidate = path.to_string();
+    let mut n = 1;
+    while used.contains(&candidate.to_lowercase()) {
+        candidate = format!("{stem}_{n}{ext}");
+        n += 1;
+    }
+    used.insert(candidate.to_lowercase());
+    candidate
+}

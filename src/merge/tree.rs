@@ -1,0 +1,564 @@
+//! Three-way merge of whole source trees, file by file, with one policy per kind of file:
+//!
+//! | files | policy |
+//! |---|---|
+//! | `Src/*.fx.yaml`, `Src/Components/*.fx.yaml`, `Src/EditorState/` | control-level merge ([`super::controls`]) |
+//! | `Src/Tests/*.fx.yaml` | line merge of each file |
+//! | `Entropy/Entropy.json` | cache: merged key by key, ids kept unique, clashes take ours |
+//! | `Entropy/checksum.json` | the latest side's (pack writes a fresh client checksum anyway) |
+//! | other `Entropy/` files | cache: merged key by key, clashes take ours |
+//! | `CanvasManifest.json` | strict JSON merge; `ScreenOrder` as a sequence; `Header` takes the newer Studio version |
+//! | `DataSources/`, `pkgs/`, `Connections/` | strict: non-overlapping changes merge, clashes are refused |
+//! | everything else | JSON files merged strictly key by key, other files as whole files |
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use crate::error::Result;
+use crate::json::{self, Json, Object};
+use crate::source::SourceTree;
+
+use super::conflict::{Conflict, ConflictKind, Note};
+use super::controls::{ControlsMerger, SideControls, one_line, owns_path};
+use super::json::{JsonConflict, JsonMergeOptions, Policy, merge_json};
+use super::sequence::{Favor, merge_sequence_with};
+use super::text::{TextMergeOptions, merge_text};
+
+#[derive(Debug, Clone, Default)]
+pub struct MergeOptions {
+    pub text: TextMergeOptions,
+}
+
+/// A merged tree (ours at every conflict: always a valid app) and the same tree with
+/// conflict markers where a person has to decide.
+#[derive(Debug, Default)]
+pub struct TreeMerge {
+    pub tree: SourceTree,
+    pub workspace: SourceTree,
+    pub conflicts: Vec<Conflict>,
+    pub notes: Vec<Note>,
+}
+
+fn is_strict(path: &str) -> bool {
+    path == "CanvasManifest.json"
+        || ["DataSources/", "pkgs/", "Connections/"]
+            .iter()
+            .any(|p| path.starts_with(p))
+}
+
+fn parse(bytes: Option<&[u8]>) -> Option<Json> {
+    bytes.and_then(|b| json::parse_bytes(b).ok())
+}
+
+fn json_text(v: &Option<Json>) -> Option<String> {
+    v.as_ref().map(|j| one_line(&json::to_compact_string(j)))
+}
+
+fn json_conflict(path: &str, c: &JsonConflict, kind: ConflictKind) -> Conflict {
+    let at = if c.path.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}: {}", c.path.join("."))
+    };
+    Conflict {
+        at,
+        kind,
+        base: json_text(&c.base),
+        ours: json_text(&c.ours),
+        theirs: json_text(&c.theirs),
+    }
+}
+
+pub fn merge_trees(
+    base: &SourceTree,
+    ours: &SourceTree,
+    theirs: &SourceTree,
+    opts: &MergeOptions,
+) -> Result<TreeMerge> {
+    let sides = (
+        SideControls::read(base)?,
+        SideControls::read(ours)?,
+        SideControls::read(theirs)?,
+    );
+    let controls = ControlsMerger {
+        base: &sides.0,
+        ours: &sides.1,
+        theirs: &sides.2,
+        text_opts: &opts.text,
+    }
+    .merge()?;
+
+    let mut out = TreeMerge {
+        conflicts: controls.conflicts.clone(),
+        notes: controls.notes.clone(),
+        ..TreeMerge::default()
+    };
+    for (p, b) in &controls.files {
+        out.tree.insert(p.clone(), b.clone());
+    }
+    for (p, b) in &controls.marked_files {
+        out.workspace.insert(p.clone(), b.clone());
+    }
+
+    let paths: BTreeSet<&String> = base
+        .files
+        .keys()
+        .chain(ours.files.keys())
+        .chain(theirs.files.keys())
+        .filter(|p| !owns_path(p))
+        .collect();
+    for path in paths {
+        let (b, o, t) = (base.get(path), ours.get(path), theirs.get(path));
+        let merged = match path.as_str() {
+            "CanvasManifest.json" => merge_manifest(b, o, t, &controls.screens, &mut out),
+            "Entropy/Entropy.json" => continue,
+            "Entropy/checksum.json" => latest(base, ours, theirs, path),
+            p if p.starts_with("Entropy/") => merge_cache(path, b, o, t, &mut out),
+            p if p.starts_with("Src/Tests/") => merge_text_file(path, b, o, t, opts, &mut out)?,
+            _ => merge_file(path, b, o, t, &mut out),
+        };
+        if let Some(bytes) = merged {
+            out.tree.insert(path.clone(), bytes.clone());
+            out.workspace.files.entry(path.clone()).or_insert(bytes);
+        }
+    }
+
+    let entropy = merge_entropy(base, ours, theirs, &controls, &mut out);
+    if let Some(e) = entropy {
+        let bytes = json::to_normalized_string(&e).into_bytes();
+        out.tree.insert("Entropy/Entropy.json", bytes.clone());
+        out.workspace.insert("Entropy/Entropy.json", bytes);
+        raise_last_control_unique_id(&mut out, &e);
+    }
+    Ok(out)
+}
+
+/// Whole files: one-sided changes win, identical changes are fine, JSON files merge key by
+/// key; anything else that both sides changed is a conflict (ours kept).
+fn merge_file(
+    path: &str,
+    b: Option<&[u8]>,
+    o: Option<&[u8]>,
+    t: Option<&[u8]>,
+    out: &mut TreeMerge,
+) -> Option<Vec<u8>> {
+    if o == t || b == t {
+        return o.map(<[u8]>::to_vec);
+    }
+    if b == o {
+        return t.map(<[u8]>::to_vec);
+    }
+    let kind = if is_strict(path) {
+        ConflictKind::Refused
+    } else {
+        ConflictKind::BothChanged
+    };
+    let is_json = crate::model::is_json_name(path);
+    let (bj, oj, tj) = (parse(b), parse(o), parse(t));
+    let parsed_all = (b.is_none() || bj.is_some())
+        && (o.is_none() || oj.is_some())
+        && (t.is_none() || tj.is_some());
+    if is_json && parsed_all {
+        let opts = JsonMergeOptions {
+            policy: Policy::Strict,
+            array_keys: vec!["Name".into(), "PropertyName".into()],
+        };
+        let merged = merge_json(bj.as_ref(), oj.as_ref(), tj.as_ref(), &opts);
+        for c in &merged.conflicts {
+            out.conflicts.push(json_conflict(path, c, kind));
+        }
+        if merged.conflicts.is_empty() {
+            return merged
+                .value
+                .map(|v| json::to_normalized_string(&v).into_bytes());
+        }
+        return o.map(<[u8]>::to_vec);
+    }
+    let describe = |x: Option<&[u8]>| x.map(|bytes| format!("{} bytes", bytes.len()));
+    out.conflicts.push(Conflict {
+        at: path.to_string(),
+        kind: match (o, t) {
+            (None, _) | (_, None) => ConflictKind::DeletedAndChanged,
+            _ if b.is_none() => ConflictKind::BothAdded,
+            _ => kind,
+        },
+        base: describe(b),
+        ours: describe(o),
+        theirs: describe(t),
+    });
+    o.map(<[u8]>::to_vec)
+}
+
+/// Caches: merged key by key; a clash takes ours and is only noted.
+fn merge_cache(
+    path: &str,
+    b: Option<&[u8]>,
+    o: Option<&[u8]>,
+    t: Option<&[u8]>,
+    out: &mut TreeMerge,
+) -> Option<Vec<u8>> {
+    if o == t || b == t {
+        return o.map(<[u8]>::to_vec);
+    }
+    if b == o {
+        return t.map(<[u8]>::to_vec);
+    }
+    let opts = JsonMergeOptions {
+        policy: Policy::PreferOurs,
+        array_keys: Vec::new(),
+    };
+    let merged = merge_json(
+        parse(b).as_ref(),
+        parse(o).as_ref(),
+        parse(t).as_ref(),
+        &opts,
+    );
+    if !merged.conflicts.is_empty() {
+        out.notes.push(Note {
+            at: path.to_string(),
+            message: "changed on both sides; kept ours where they clash (a cache)".into(),
+        });
+    }
+    match merged.value {
+        Some(v) => Some(json::to_normalized_string(&v).into_bytes()),
+        None => o.map(<[u8]>::to_vec),
+    }
+}
+
+fn merge_text_file(
+    path: &str,
+    b: Option<&[u8]>,
+    o: Option<&[u8]>,
+    t: Option<&[u8]>,
+    opts: &MergeOptions,
+    out: &mut TreeMerge,
+) -> Result<Option<Vec<u8>>> {
+    if o == t || b == t {
+        return Ok(o.map(<[u8]>::to_vec));
+    }
+    if b == o {
+        return Ok(t.map(<[u8]>::to_vec));
+    }
+    let text = |x: Option<&[u8]>| x.map(|b| String::from_utf8_lossy(b).into_owned());
+    match (text(o), text(t)) {
+        (Some(os), Some(ts)) => {
+            let merged = merge_text(&text(b).unwrap_or_default(), &os, &ts, &opts.text)?;
+            if merged.clean {
+                return Ok(Some(merged.text.into_bytes()));
+            }
+            out.conflicts.push(Conflict {
+                at: path.to_string(),
+                kind: ConflictKind::BothChanged,
+                base: None,
+                ours: Some(format!("{} conflicting region(s)", merged.conflicts)),
+                theirs: None,
+            });
+            out.workspace
+                .insert(path.to_string(), merged.text.into_bytes());
+            Ok(o.map(<[u8]>::to_vec))
+        }
+        _ => Ok(merge_file(path, b, o, t, out)),
+    }
+}
+
+/// `HeaderLastSavedDateTimeUTC` as a sortable tuple (`MM/dd/yyyy HH:mm:ss`).
+fn saved_at(tree: &SourceTree) -> Option<(u32, u32, u32, String)> {
+    let e = parse(tree.get("Entropy/Entropy.json"))?;
+    let s = e.get("HeaderLastSavedDateTimeUTC")?.as_str()?.to_string();
+    let mut parts = s.split(['/', ' ']);
+    let month = parts.next()?.parse().ok()?;
+    let day = parts.next()?.parse().ok()?;
+    let year = parts.next()?.parse().ok()?;
+    let time = parts.next()?.to_string();
+    Some((year, month, day, time))
+}
+
+/// The file of the side saved last in Studio (ours on a tie or when unknown).
+fn latest(
+    base: &SourceTree,
+    ours: &SourceTree,
+    theirs: &SourceTree,
+    path: &str,
+) -> Option<Vec<u8>> {
+    let (o, t) = (ours.get(path), theirs.get(path));
+    let pick_theirs = match (saved_at(ours), saved_at(theirs)) {
+        (Some(a), Some(b)) => b > a,
+        (None, Some(_)) => true,
+        _ => false,
+    };
+    let _ = base;
+    if pick_theirs && t.is_some() {
+        t
+    } else {
+        o.or(t)
+    }
+    .map(<[u8]>::to_vec)
+}
+
+fn version_key(v: Option<&Json>) -> Vec<u64> {
+    v.and_then(Json::as_str)
+        .map(|s| s.split('.').map(|p| p.parse().unwrap_or(0)).collect())
+        .unwrap_or_default()
+}
+
+/// `CanvasManifest.json`: strict key-by-key merge, `ScreenOrder` merged as a sequence over the
+/// merged screens, `Header` taken from the side saved by the newer Studio.
+fn merge_manifest(
+    b: Option<&[u8]>,
+    o: Option<&[u8]>,
+    t: Option<&[u8]>,
+    screens: &[String],
+    out: &mut TreeMerge,
+) -> Option<Vec<u8>> {
+    let (mut bj, mut oj, mut tj) = (parse(b), parse(o), parse(t));
+    let take = |j: &mut Option<Json>, key: &str| -> Option<Json> {
+        j.as_mut()
+            .and_then(Json::as_object_mut)
+            .and_then(|m| m.remove(key))
+    };
+    let order_of = |j: &Option<Json>| -> Vec<String> {
+        j.as_ref()
+            .and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Json::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (bo, oo, to) = (
+        take(&mut bj, "ScreenOrder"),
+        take(&mut oj, "ScreenOrder"),
+        take(&mut tj, "ScreenOrder"),
+    );
+    let (bh, oh, th) = (
+        take(&mut bj, "Header"),
+        take(&mut oj, "Header"),
+        take(&mut tj, "Header"),
+    );
+
+    let opts = JsonMergeOptions {
+        policy: Policy::Strict,
+        array_keys: Vec::new(),
+    };
+    let merged = merge_json(bj.as_ref(), oj.as_ref(), tj.as_ref(), &opts);
+    for c in &merged.conflicts {
+        out.conflicts.push(json_conflict(
+            "CanvasManifest.json",
+            c,
+            ConflictKind::Refused,
+        ));
+    }
+    let mut manifest = match merged.value.or(oj) {
+        Some(Json::Object(m)) => m,
+        _ => Object::new(),
+    };
+
+    let header = if oh == th || bh == th {
+        oh
+    } else if bh == oh {
+        th
+    } else {
+        let newer_theirs = version_key(th.as_ref().and_then(|h| h.get("DocVersion")))
+            > version_key(oh.as_ref().and_then(|h| h.get("DocVersion")));
+        out.notes.push(Note {
+            at: "CanvasManifest.json: Header".into(),
+            message: format!(
+                "both sides were saved by different Studio versions; kept the newer ({})",
+                if newer_theirs { "theirs" } else { "ours" }
+            ),
+        });
+        if newer_theirs { th } else { oh }
+    };
+    if let Some(h) = header {
+        manifest.insert("Header", h);
+    }
+
+    let screen_set: HashSet<&String> = screens.iter().collect();
+    let seq = merge_sequence_with(
+        &order_of(&bo),
+        &order_of(&oo),
+        &order_of(&to),
+        |s: &String| screen_set.contains(s),
+        Favor::Ours,
+    );
+    for c in &seq.conflicts {
+        out.conflicts.push(Conflict {
+            at: "CanvasManifest.json: ScreenOrder".into(),
+            kind: ConflictKind::Order,
+            base: Some(c.base.join(", ")),
+            ours: Some(c.ours.join(", ")),
+            theirs: Some(c.theirs.join(", ")),
+        });
+    }
+    let mut order = seq.items;
+    let mut missing: Vec<&String> = screens.iter().filter(|s| !order.contains(s)).collect();
+    missing.sort();
+    order.extend(missing.into_iter().cloned());
+    manifest.insert(
+        "ScreenOrder",
+        Json::Array(order.into_iter().map(Json::String).collect()),
+    );
+    Some(json::to_normalized_string(&Json::Object(manifest)).into_bytes())
+}
+
+/// Entropy maps keyed by control name.
+const PER_CONTROL_MAPS: &[&str] = &[
+    "ControlUniqueIds",
+    "ControlUniqueGuids",
+    "PublishOrderIndices",
+    "ComponentIndexes",
+    "OrderGroupControls",
+    "PCFTemplateEntry",
+    "OverridablePropertiesEntry",
+    "PCFDynamicSchemaForIRRetrievalEntry",
+    "HostTypeEntry",
+    "HostServiceEntry",
+    "DataTableCustomControlTemplateJsons",
+];
+
+/// `Entropy/Entropy.json`: merged key by key (a cache), then made consistent with the merged
+/// controls: entries of deleted controls dropped, unique ids kept unique (both sides number
+/// new controls from the same counter), publish order entries that would clash dropped.
+fn merge_entropy(
+    base: &SourceTree,
+    ours: &SourceTree,
+    theirs: &SourceTree,
+    controls: &super::controls::ControlsMerge,
+    out: &mut TreeMerge,
+) -> Option<Json> {
+    let path = "Entropy/Entropy.json";
+    let (b, o, t) = (
+        parse(base.get(path)),
+        parse(ours.get(path)),
+        parse(theirs.get(path)),
+    );
+    if o.is_none() && t.is_none() {
+        return None;
+    }
+    let opts = JsonMergeOptions {
+        policy: Policy::PreferOurs,
+        array_keys: Vec::new(),
+    };
+    let merged = merge_json(b.as_ref(), o.as_ref(), t.as_ref(), &opts);
+    let mut e = match merged.value.or(o.clone()).or(t.clone()) {
+        Some(Json::Object(m)) => m,
+        _ => Object::new(),
+    };
+    // The latest save time wins, like checksum.json.
+    let latest_saved = match (saved_at(ours), saved_at(theirs)) {
+        (Some(a), Some(b)) if b > a => t.as_ref(),
+        (None, Some(_)) => t.as_ref(),
+        _ => o.as_ref(),
+    }
+    .and_then(|x| x.get("HeaderLastSavedDateTimeUTC"))
+    .cloned();
+    if let Some(v) = latest_saved {
+        e.insert("HeaderLastSavedDateTimeUTC", v);
+    }
+
+    let names = &controls.names;
+    for map in PER_CONTROL_MAPS {
+        if let Some(Json::Object(m)) = e.get_mut(map) {
+            m.0.retain(|(k, _)| names.contains(k));
+        }
+    }
+
+    // Unique ids: base's and ours' stay; a theirs-only id that is taken gets a fresh one.
+    let id_of = |j: &Option<Json>, name: &str| -> Option<i64> {
+        j.as_ref()?
+            .get("ControlUniqueIds")?
+            .get(name)?
+            .as_f64()
+            .map(|v| v as i64)
+    };
+    let max_id = [&b, &o, &t]
+        .iter()
+        .filter_map(|j| j.as_ref()?.get("ControlUniqueIds")?.as_object().cloned())
+        .flat_map(|m| m.0.into_iter().filter_map(|(_, v)| v.as_f64()))
+        .fold(0.0, f64::max) as i64;
+    let mut next = max_id + 1;
+    let mut ids: Vec<(String, i64)> = Vec::new();
+    let mut used: HashMap<i64, String> = HashMap::new();
+    let theirs_added: HashSet<&String> = controls.added_by_theirs.iter().collect();
+    let mut ordered: Vec<&String> = names.iter().filter(|n| !theirs_added.contains(n)).collect();
+    ordered.sort();
+    ordered.extend(controls.added_by_theirs.iter());
+    for name in ordered {
+        let id = id_of(&b, name)
+            .or_else(|| id_of(&o, name))
+            .or_else(|| id_of(&t, name));
+        let Some(mut id) = id else { continue };
+        if let Some(owner) = used.get(&id) {
+            out.notes.push(Note {
+                at: format!("{name} (unique id)"),
+                message: format!("id {id} is also {owner}'s; given {next}"),
+            });
+            id = next;
+            next += 1;
+        }
+        used.insert(id, name.clone());
+        ids.push((name.clone(), id));
+    }
+    if e.contains_key("ControlUniqueIds") || !ids.is_empty() {
+        let map = Object(
+            ids.into_iter()
+                .map(|(n, id)| (n, Json::from_i64(id)))
+                .collect(),
+        );
+        e.insert("ControlUniqueIds", Json::Object(map));
+    }
+
+    // Publish order: a theirs-only entry that clashes is dropped; pack appends it.
+    if let Some(Json::Object(m)) = e.get_mut("PublishOrderIndices") {
+        let mut seen: HashSet<String> = HashSet::new();
+        let (mine, added): (Vec<_>, Vec<_>) =
+            m.0.drain(..).partition(|(k, _)| !theirs_added.contains(k));
+        for (_, v) in &mine {
+            seen.insert(json::to_compact_string(v));
+        }
+        m.0 = mine;
+        for (k, v) in added {
+            if seen.insert(json::to_compact_string(&v)) {
+                m.0.push((k, v));
+            }
+        }
+    }
+    Some(Json::Object(e))
+}
+
+/// `LastControlUniqueId` (in the manifest's Properties) never lags behind the ids in use.
+fn raise_last_control_unique_id(out: &mut TreeMerge, entropy: &Json) {
+    let max = entropy
+        .get("ControlUniqueIds")
+        .and_then(Json::as_object)
+        .map(|m| m.iter().filter_map(|(_, v)| v.as_f64()).fold(0.0, f64::max) as i64)
+        .unwrap_or(0);
+    for tree in [&mut out.tree, &mut out.workspace] {
+        let Some(mut manifest) = parse(tree.get("CanvasManifest.json")) else {
+            continue;
+        };
+        let Some(props) = manifest.get_mut("Properties").and_then(Json::as_object_mut) else {
+            continue;
+        };
+        let current = match props.get("LastControlUniqueId") {
+            Some(Json::String(s)) => s.parse::<i64>().ok().map(|v| (v, true)),
+            Some(Json::Number(n)) => Some((n.as_f64() as i64, false)),
+            _ => None,
+        };
+        if let Some((v, is_string)) = current
+            && v < max
+        {
+            let value = if is_string {
+                Json::str(max.to_string())
+            } else {
+                Json::from_i64(max)
+            };
+            props.insert("LastControlUniqueId", value);
+            tree.insert(
+                "CanvasManifest.json",
+                json::to_normalized_string(&manifest).into_bytes(),
+            );
+        }
+    }
+}
