@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::fsio;
 use crate::json::{self, Json, Object};
 use crate::merge::app::merge_apps;
+use crate::merge::file::{FileKind, merge_one_file};
 use crate::merge::report;
 use crate::merge::text::{Labels, TextMergeOptions};
 use crate::merge::tree::MergeOptions;
@@ -47,7 +48,7 @@ fn label(given: &Option<String>, placeholder: &str, default: &str) -> String {
     }
 }
 
-pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
+fn options(req: &MergeRequest) -> (Labels, MergeOptions) {
     let labels = Labels {
         base: label(&req.base_label, "%S", "base"),
         ours: label(&req.ours_label, "%X", "ours"),
@@ -60,6 +61,49 @@ pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
             ..TextMergeOptions::default()
         },
     };
+    (labels, opts)
+}
+
+/// `merge-file`: one file of a committed tree. The result (with conflict markers in formulas
+/// when the sides clash) goes over OURS like any git merge driver's.
+pub fn run_merge_file(kind: FileKind, req: &MergeRequest) -> Result<MergeOutcome> {
+    let (labels, opts) = options(req);
+    let base = fsio::read_file(&req.base)?;
+    let ours = fsio::read_file(&req.ours)?;
+    let theirs = fsio::read_file(&req.theirs)?;
+    let display = req
+        .path
+        .clone()
+        .unwrap_or_else(|| req.ours.display().to_string());
+    let result = merge_one_file(kind, &display, &base, &ours, &theirs, &opts)?;
+    let out = req.out.clone().unwrap_or_else(|| req.ours.clone());
+    match &result.bytes {
+        Some(bytes) if *bytes != ours || req.out.is_some() => fsio::write_atomic(&out, bytes)?,
+        Some(_) => {}
+        // Deleted on the side that wins: git expects the file's content; an empty result
+        // with a conflict lets the user decide.
+        None => fsio::write_atomic(&out, b"")?,
+    }
+    let outcome = match kind {
+        FileKind::FxYaml => "conflict markers in the formulas",
+        _ => "ours kept",
+    };
+    let mut text = report::render(&display, &result.conflicts, &result.notes, &labels, outcome);
+    if kind == FileKind::Strict && !result.conflicts.is_empty() {
+        text.push_str(&format!(
+            "msapp-merge: refusing to merge conflicting changes in {display}: data sources, packages, connections and the manifest are never merged automatically; ours is kept, choose with `git checkout --ours/--theirs -- {}`\n",
+            shell_quote(&display)
+        ));
+    }
+    Ok(MergeOutcome {
+        conflicts: result.conflicts.len(),
+        report: text,
+        workspace: None,
+    })
+}
+
+pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
+    let (labels, opts) = options(req);
     let base = fsio::read_file(&req.base)?;
     let ours = fsio::read_file(&req.ours)?;
     let theirs = fsio::read_file(&req.theirs)?;
@@ -88,7 +132,13 @@ pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
     if result.merged != ours || req.out.is_some() {
         fsio::write_atomic(&out, &result.merged)?;
     }
-    let mut text = report::render(&display, &result.conflicts, &result.notes, &labels);
+    let mut text = report::render(
+        &display,
+        &result.conflicts,
+        &result.notes,
+        &labels,
+        "the app keeps ours at each",
+    );
     if let Some(dir) = &workspace {
         text.push_str(&format!(
             "  to resolve: edit the conflict markers in {}/tree/Src, then run: msapp-merge resolve {}\n  (or msapp-merge resolve --ours / --theirs {})\n",

@@ -39,6 +39,17 @@ enum Command {
     Merge(MergeArgs),
     /// Finish a conflicted merge: pack the edited workspace (or take --ours / --theirs)
     Resolve(ResolveArgs),
+    /// Merge one file of a committed source tree (git's per-file merge driver)
+    MergeFile(MergeFileArgs),
+}
+
+#[derive(Args)]
+struct MergeFileArgs {
+    /// The rule for this file: fx-yaml, cache, checksum or strict
+    #[arg(long, value_name = "KIND")]
+    kind: msapp_merge::merge::file::FileKind,
+    #[command(flatten)]
+    merge: MergeArgs,
 }
 
 #[derive(Args)]
@@ -189,6 +200,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Doctor(a) => run_doctor(a),
         Command::Merge(a) => run_merge(a),
         Command::Resolve(a) => run_resolve(a),
+        Command::MergeFile(a) => run_merge_file(a),
     }
 }
 
@@ -402,4 +414,26 @@ fn run_resolve(a: ResolveArgs) -> Result<ExitCode, Error> {
         a.path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_merge_file(a: MergeFileArgs) -> Result<ExitCode, Error> {
+    let m = a.merge;
+    let request = msapp_merge::driver::MergeRequest {
+        base: m.base,
+        ours: m.ours,
+        theirs: m.theirs,
+        out: m.output,
+        path: m.path,
+        marker_size: m.marker_size,
+        base_label: m.base_label,
+        ours_label: m.ours_label,
+        theirs_label: m.theirs_label,
+    };
+    let outcome = msapp_merge::driver::run_merge_file(a.kind, &request)?;
+    eprint!("{}", outcome.report);
+    Ok(if outcome.conflicts > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

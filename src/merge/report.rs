@@ -6,11 +6,18 @@ use super::text::Labels;
 
 /// One block per conflict, naming the entity, the kind and each side's value with git's
 /// labels; then the notes.
-pub fn render(path: &str, conflicts: &[Conflict], notes: &[Note], labels: &Labels) -> String {
+/// `outcome` says what the written file holds at the conflicts.
+pub fn render(
+    path: &str,
+    conflicts: &[Conflict],
+    notes: &[Note],
+    labels: &Labels,
+    outcome: &str,
+) -> String {
     let mut out = String::new();
     if !conflicts.is_empty() {
         out.push_str(&format!(
-            "msapp-merge: CONFLICT in {path}: {} conflict{} (the app keeps ours at each)\n",
+            "msapp-merge: CONFLICT in {path}: {} conflict{} ({outcome})\n",
             conflicts.len(),
             if conflicts.len() == 1 { "" } else { "s" }
         ));

@@ -134,7 +134,7 @@ pub fn merge_trees(
 
 /// Whole files: one-sided changes win, identical changes are fine, JSON files merge key by
 /// key; anything else that both sides changed is a conflict (ours kept).
-fn merge_file(
+pub(crate) fn merge_file(
     path: &str,
     b: Option<&[u8]>,
     o: Option<&[u8]>,
@@ -189,7 +189,7 @@ fn merge_file(
 }
 
 /// Caches: merged key by key; a clash takes ours and is only noted.
-fn merge_cache(
+pub(crate) fn merge_cache(
     path: &str,
     b: Option<&[u8]>,
     o: Option<&[u8]>,
