@@ -134,6 +134,11 @@ struct PackArgs {
     msapp: Option<PathBuf>,
 }
 
+// The app model is millions of small allocations (JSON keys, strings); mimalloc handles that
+// pattern markedly faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -177,8 +182,15 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     FormatVersion::SUPPORTED.join(", ")
                 ))
             })?;
-            let warnings =
-                app::unpack_file(&app_path, &dir, a.force, &UnpackOptions { format_version })?;
+            let warnings = app::unpack_file(
+                &app_path,
+                &dir,
+                a.force,
+                &UnpackOptions {
+                    format_version,
+                    ..UnpackOptions::default()
+                },
+            )?;
             print_warnings(&warnings.0);
             Ok(ExitCode::SUCCESS)
         }

@@ -29,7 +29,11 @@ impl AppMerge {
 
 fn unpack_side(bytes: &[u8], label: &str) -> Result<SourceTree> {
     let app = parse_msapp(bytes, label)?;
-    Ok(unpack_app(&app, label, &UnpackOptions::default())?.0)
+    let opts = UnpackOptions {
+        skip_client_checksum: true,
+        ..UnpackOptions::default()
+    };
+    Ok(unpack_app(&app, label, &opts)?.0)
 }
 
 /// Merges `ours` and `theirs`, two descendants of `base`. An empty `base` means both sides
@@ -88,7 +92,11 @@ pub fn merge_apps(
 fn verify(bytes: &[u8]) -> Result<MsApp> {
     let app =
         parse_msapp(bytes, "merged app").map_err(|e| internal("re-reading the merged app", e))?;
-    unpack_app(&app, "merged app", &UnpackOptions::default())
+    let opts = UnpackOptions {
+        skip_client_checksum: true,
+        ..UnpackOptions::default()
+    };
+    unpack_app(&app, "merged app", &opts)
         .map_err(|e| internal("re-unpacking the merged app", e))?;
     Ok(app)
 }
