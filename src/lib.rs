@@ -12,6 +12,7 @@ pub mod json;
 pub mod merge;
 pub mod model;
 pub mod source;
+pub mod synthetic;
 pub mod templates;
 pub mod xml;
 

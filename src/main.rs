@@ -372,9 +372,19 @@ fn run_uninstall(a: UninstallArgs) -> Result<ExitCode, Error> {
 
 fn run_doctor(a: DoctorArgs) -> Result<ExitCode, Error> {
     use msapp_merge::git::doctor;
+    // A generated app proves merge and diff end to end without shipping a sample.
+    let proof = (|| -> Result<doctor::ProofFixture, Error> {
+        use msapp_merge::synthetic::synthetic_app;
+        Ok(doctor::ProofFixture {
+            base: synthetic_app(2, 2, &[])?,
+            ours: synthetic_app(2, 2, &[(1, 1, "\"edited by ours\"")])?,
+            theirs: synthetic_app(2, 2, &[(2, 2, "\"edited by theirs\"")])?,
+            expect_clean: true,
+        })
+    })()?;
     let options = doctor::DoctorOptions {
         program: a.command_name,
-        proof: None,
+        proof: Some(proof),
     };
     let report = doctor::doctor(&current_git()?, &options)?;
     for line in &report.lines {
