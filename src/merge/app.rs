@@ -52,19 +52,34 @@ pub fn merge_apps(
         notes: Vec::new(),
     };
     // Trivial cases decided on the bytes, like git does, once both sides are known to be apps.
-    let ours_tree = unpack_side(ours, &format!("ours ({})", labels.ours))?;
     if ours == theirs || base == theirs {
+        unpack_side(ours, &format!("ours ({})", labels.ours))?;
         return Ok(clean(ours));
     }
-    let theirs_tree = unpack_side(theirs, &format!("theirs ({})", labels.theirs))?;
     if base == ours {
+        unpack_side(theirs, &format!("theirs ({})", labels.theirs))?;
         return Ok(clean(theirs));
     }
-    let base_tree = if base.is_empty() {
-        SourceTree::new()
-    } else {
-        unpack_side(base, &format!("base ({})", labels.base))?
-    };
+    // The three sides are independent: unpack them in parallel.
+    let (ours_tree, theirs_tree, base_tree) = std::thread::scope(|s| {
+        let o = s.spawn(|| unpack_side(ours, &format!("ours ({})", labels.ours)));
+        let t = s.spawn(|| unpack_side(theirs, &format!("theirs ({})", labels.theirs)));
+        let b = if base.is_empty() {
+            Ok(SourceTree::new())
+        } else {
+            unpack_side(base, &format!("base ({})", labels.base))
+        };
+        let join = |h: std::thread::ScopedJoinHandle<'_, Result<SourceTree>>| {
+            h.join().unwrap_or_else(|_| {
+                Err(Error::Invalid {
+                    file: "merge".into(),
+                    message: "a worker thread panicked (a bug in msapp-merge)".into(),
+                })
+            })
+        };
+        (join(o), join(t), b)
+    });
+    let (ours_tree, theirs_tree, base_tree) = (ours_tree?, theirs_tree?, base_tree?);
 
     let merged = merge_trees(&base_tree, &ours_tree, &theirs_tree, opts)?;
     // An unchanged side keeps its exact bytes.
