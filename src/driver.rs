@@ -280,28 +280,7 @@ pub fn find_workspace(path: &Path) -> Result<PathBuf> {
         })
 }
 
-/// Lines with conflict markers in the workspace's text files, as `file:line`.
-pub fn markers_in(tree: &crate::source::SourceTree) -> Vec<String> {
-    let mut found = Vec::new();
-    for (path, bytes) in &tree.files {
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            continue;
-        };
-        for (i, line) in text.lines().enumerate() {
-            // Formula lines start with `=`, so a marker may follow it.
-            let l = line.trim_start();
-            let l = l.strip_prefix('=').unwrap_or(l);
-            if l.starts_with("<<<<<<<")
-                || l.starts_with(">>>>>>>")
-                || l == "======="
-                || l.starts_with("|||||||")
-            {
-                found.push(format!("{path}:{}", i + 1));
-            }
-        }
-    }
-    found
-}
+pub use crate::merge::app::markers_in;
 
 /// Settles a conflicted app and removes its workspace.
 pub fn resolve(path: &Path, how: Resolution) -> Result<()> {

@@ -80,6 +80,24 @@ pub fn merge_apps(
         (join(o), join(t), b)
     });
     let (ours_tree, theirs_tree, base_tree) = (ours_tree?, theirs_tree?, base_tree?);
+    // A side that still holds conflict markers was committed half-resolved; merging it again
+    // would bury the markers in formulas.
+    for (side, tree) in [(&labels.ours, &ours_tree), (&labels.theirs, &theirs_tree)] {
+        let found = markers_in(tree);
+        if let Some(first) = found.first() {
+            return Err(Error::bad_input(
+                side.as_str(),
+                format!(
+                    "holds unresolved conflict markers ({first}{}); resolve them first",
+                    if found.len() > 1 {
+                        format!(" and {} more", found.len() - 1)
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+        }
+    }
 
     let merged = merge_trees(&base_tree, &ours_tree, &theirs_tree, opts)?;
     // An unchanged side keeps its exact bytes.
@@ -121,4 +139,33 @@ fn internal(what: &str, e: Error) -> Error {
         file: "merge".into(),
         message: format!("{what} failed (a bug in msapp-merge; your files are unchanged): {e}"),
     }
+}
+
+/// Lines with conflict markers in a tree's `.fx.yaml` files, as `file:line`.
+pub fn markers_in(tree: &SourceTree) -> Vec<String> {
+    let mut found = Vec::new();
+    for (path, bytes) in &tree.files {
+        if !path.ends_with(".fx.yaml") {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            continue;
+        };
+        for (i, line) in text.lines().enumerate() {
+            let raw = line.trim_start();
+            // The first line of a formula starts with `=`, so a marker may follow it.
+            let after_equals = raw.strip_prefix('=').unwrap_or(raw);
+            if is_marker(raw) || is_marker(after_equals) {
+                found.push(format!("{path}:{}", i + 1));
+            }
+        }
+    }
+    found
+}
+
+fn is_marker(line: &str) -> bool {
+    ["<<<<<<<", ">>>>>>>", "|||||||"]
+        .iter()
+        .any(|m| line == *m || line.starts_with(&format!("{m} ")))
+        || line == "======="
 }
