@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `Src/*.fx.yaml`, `Src/Components/*.fx.yaml`, `Src/EditorState/` | control-level merge ([`super::controls`]) |
 //! | `Src/Tests/*.fx.yaml` | line merge of each file |
+//! | `Other/Src/*.pa.yaml` (Studio's YAML view) | derived: pack renders it from the merged controls |
 //! | `Entropy/Entropy.json` | cache: merged key by key, ids kept unique, clashes take ours |
 //! | `Entropy/checksum.json` | the latest side's (pack writes a fresh client checksum anyway) |
 //! | other `Entropy/` files | cache: merged key by key, clashes take ours |
@@ -113,6 +114,10 @@ pub fn merge_trees(
             "Entropy/Entropy.json" => continue,
             "Entropy/checksum.json" => latest(base, ours, theirs, path),
             p if p.starts_with("Entropy/") => merge_cache(path, b, o, t, &mut out),
+            // Studio's YAML view is derived from the controls; pack renders it again.
+            p if p.starts_with("Other/Src/") && p.ends_with(".pa.yaml") => {
+                o.or(t).map(<[u8]>::to_vec)
+            }
             p if p.starts_with("Src/Tests/") => merge_text_file(path, b, o, t, opts, &mut out)?,
             p if p.starts_with("Src/Components/") && p.ends_with(".json") => {
                 merge_component_record(path, b, o, t, &mut out)
