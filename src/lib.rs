@@ -10,6 +10,7 @@ pub mod git;
 pub mod json;
 pub mod merge;
 pub mod model;
+pub mod render;
 pub mod source;
 pub mod templates;
 pub mod xml;

@@ -35,6 +35,9 @@ enum Command {
     Uninstall(UninstallArgs),
     /// Check that git really uses msapp-merge for apps here; exit 1 when something is missing
     Doctor(DoctorArgs),
+    /// Print an app as text for git diff, log -p, blame and log -S (git's diff.msapp.textconv);
+    /// never fails: a broken file prints one explanatory line
+    Textconv(TextconvArgs),
 }
 
 #[derive(Args)]
@@ -139,6 +142,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Install(a) => run_install(a),
         Command::Uninstall(a) => run_uninstall(a),
         Command::Doctor(a) => run_doctor(a),
+        Command::Textconv(a) => Ok(run_textconv(a)),
     }
 }
 
@@ -314,4 +318,40 @@ fn run_doctor(a: DoctorArgs) -> Result<ExitCode, Error> {
         println!("msapp-merge doctor: {findings} finding(s)");
         Ok(ExitCode::from(1))
     }
+}
+
+// ---- textconv ----
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TextFormatArg {
+    /// Controls as the `.fx.yaml` files of `unpack`
+    FxYaml,
+}
+
+#[derive(Args)]
+struct TextconvArgs {
+    /// The app (git passes a temporary copy of the blob)
+    #[arg(value_name = "APP.msapp")]
+    file: PathBuf,
+    /// How controls are written
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "fx-yaml")]
+    format: TextFormatArg,
+}
+
+/// Always exits 0: a failing textconv would abort the user's whole `git log -p`.
+fn run_textconv(a: TextconvArgs) -> ExitCode {
+    use msapp_merge::render::{self, TextFormat};
+    use std::io::Write;
+    let format = match a.format {
+        TextFormatArg::FxYaml => TextFormat::FxYaml,
+    };
+    // A panic is reported on stdout by textconv itself; the default hook would add a
+    // backtrace hint to git's output.
+    std::panic::set_hook(Box::new(|_| {}));
+    let text = render::textconv_path(&a.file, format);
+    // A closed pipe (`git log -p | head`) is not an error worth reporting.
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    ExitCode::SUCCESS
 }
