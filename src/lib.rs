@@ -1,6 +1,7 @@
 //! msapp-merge: keep Power Apps canvas apps (`.msapp`) in git and merge them like code.
 
 pub mod app;
+pub mod check;
 pub mod checksum;
 pub mod container;
 pub mod error;

@@ -38,6 +38,10 @@ enum Command {
     /// Print an app as text for git diff, log -p, blame and log -S (git's diff.msapp.textconv);
     /// never fails: a broken file prints one explanatory line
     Textconv(TextconvArgs),
+    /// For CI and pre-push: apps and source trees unpack, pack and round-trip, control names
+    /// are unique, no conflict markers or unresolved recorded merge conflicts are left.
+    /// Exit 0 clean, 1 findings (one line each), 2 could not run
+    Check(CheckArgs),
 }
 
 #[derive(Args)]
@@ -143,6 +147,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Uninstall(a) => run_uninstall(a),
         Command::Doctor(a) => run_doctor(a),
         Command::Textconv(a) => Ok(run_textconv(a)),
+        Command::Check(a) => run_check(a),
     }
 }
 
@@ -354,4 +359,42 @@ fn run_textconv(a: TextconvArgs) -> ExitCode {
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
     ExitCode::SUCCESS
+}
+
+// ---- check ----
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Apps, source trees (directories with CanvasManifest.json), or directories to search for
+    /// both [default: every tracked *.msapp and tree of the repository, named relative to its
+    /// top]
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+fn run_check(a: CheckArgs) -> Result<ExitCode, Error> {
+    use msapp_merge::check;
+    let git = current_git()?;
+    let report = if a.paths.is_empty() {
+        check::check_repository(&git)?
+    } else {
+        check::check_paths(&git, &a.paths)?
+    };
+    for finding in &report.findings {
+        println!("{finding}");
+    }
+    let checked = format!(
+        "{} app(s) and {} source tree(s) checked",
+        report.apps, report.trees
+    );
+    if report.findings.is_empty() {
+        eprintln!("msapp-merge check: {checked}, all good");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "msapp-merge check: {checked}, {} finding(s)",
+            report.findings.len()
+        );
+        Ok(ExitCode::from(1))
+    }
 }
