@@ -247,14 +247,19 @@ fn data_source_lines(bytes: Option<&[u8]>) -> String {
         Ok(doc) => doc,
         Err(e) => return format!("! cannot read {DATA_SOURCES_ENTRY}: {e}\n"),
     };
-    let Some(items) = doc.get("DataSources").and_then(Json::as_array) else {
+    // Owned from here on: the values move into the digests instead of being copied.
+    let items = match doc {
+        Json::Object(mut top) => top.remove("DataSources"),
+        _ => None,
+    };
+    let Some(Json::Array(items)) = items else {
         return format!("! {DATA_SOURCES_ENTRY} has no DataSources list\n");
     };
     let mut lines: Vec<(String, String, String)> = items
-        .iter()
-        .map(|item| match item.as_object() {
-            Some(source) => source_line(source),
-            None => (String::new(), String::new(), "! not an object\n".into()),
+        .into_iter()
+        .map(|item| match item {
+            Json::Object(source) => source_line(source),
+            _ => (String::new(), String::new(), "! not an object\n".into()),
         })
         .collect();
     lines.sort();
@@ -264,22 +269,33 @@ fn data_source_lines(bytes: Option<&[u8]>) -> String {
 /// `(name, type, "Name: Type key=value ... key=<sha256:...>\n")`: short scalars as they are,
 /// everything else as a digest of its checksum form, so a value that only changed spelling
 /// (key order, number format, XML layout) keeps its digest, exactly as the app checksum does.
-fn source_line(source: &Object) -> (String, String, String) {
-    let text = |key: &str| source.get(key).and_then(Json::as_str).unwrap_or("");
-    let name = text("Name").to_string();
-    let kind = text("Type").to_string();
-    let mut fields: Vec<(&str, &Json)> = source
-        .iter()
-        .filter(|(k, _)| *k != "Name" && *k != "Type")
-        .collect();
-    fields.sort_by(|a, b| a.0.cmp(b.0));
+fn source_line(source: Object) -> (String, String, String) {
+    let text = |key: &str| {
+        source
+            .get(key)
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let (name, kind) = (text("Name"), text("Type"));
+    let mut fields = Vec::with_capacity(source.len());
+    let (mut name_seen, mut kind_seen) = (false, false);
+    for (key, value) in source.0 {
+        // The first of each is the line's head; a duplicate still shows as a field.
+        match key.as_str() {
+            "Name" if !name_seen => name_seen = true,
+            "Type" if !kind_seen => kind_seen = true,
+            _ => fields.push((key, value)),
+        }
+    }
+    fields.sort_by(|a, b| a.0.cmp(&b.0));
     let mut line = format!("{name}: {kind}");
     for (key, value) in fields {
         line.push(' ');
-        line.push_str(key);
+        line.push_str(&key);
         line.push('=');
-        match scalar(value) {
-            Some(shown) if !is_long(value) => line.push_str(&shown),
+        match scalar(&value) {
+            Some(shown) if !is_long(&value) => line.push_str(&shown),
             _ => {
                 line.push('<');
                 line.push_str(&canonical_digest(key, value));
@@ -297,9 +313,8 @@ fn is_long(value: &Json) -> bool {
 
 /// The digest of a data-source field in the checksum's canonical form, which knows which
 /// fields hold JSON or XML text (it matches them by their path in `DataSources.json`).
-fn canonical_digest(key: &str, value: &Json) -> String {
-    let mut source = Object::new();
-    source.insert(key, value.clone());
+fn canonical_digest(key: String, value: Json) -> String {
+    let source = Object(vec![(key, value)]);
     let mut doc = Object::new();
     doc.insert("DataSources", Json::Array(vec![Json::Object(source)]));
     digest(&checksum::json_value(&Json::Object(doc)))
