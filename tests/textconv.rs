@@ -357,3 +357,42 @@ fn a_corrupt_app_in_history_does_not_break_git_log() {
     );
     assert!(log.contains("+=== Src/Screen1.fx.yaml"), "{log}");
 }
+
+/// Deeply nested data-source values (also as JSON inside strings, which the digest walks
+/// into) are shown without overflowing a stack: an overflow would abort, not explain.
+#[test]
+fn deeply_nested_data_sources_render() {
+    let bytes = fs::read(corpus_app("MyWeather")).unwrap();
+    let archive =
+        container::read_archive(&bytes, "MyWeather", &container::Limits::default()).unwrap();
+    let deep = format!("{}{}", "[".repeat(500), "]".repeat(500));
+    let nested_text = format!("{}1{}", "{\"a\":".repeat(500), "}".repeat(500));
+    let mut table = String::new();
+    msapp_merge::json::write_string_literal(&mut table, &nested_text);
+    let sources = format!(
+        r#"{{"DataSources":[{{"Name":"Deep","Type":"T","Value":{deep}}},{{"Name":"Text","Type":"NativeCDSDataSourceInfo","TableDefinition":{table}}}]}}"#
+    );
+    let entries: Vec<(String, Vec<u8>)> = archive
+        .entries
+        .into_iter()
+        .map(|e| {
+            if e.name.ends_with("DataSources.json") {
+                (e.name, sources.clone().into_bytes())
+            } else {
+                (e.name, e.data)
+            }
+        })
+        .collect();
+    let zip = container::write_archive(&entries).unwrap();
+    let text = msapp_merge::render::render(&zip, "deep.msapp", TextFormat::FxYaml).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("Deep: ") || l.starts_with("Text: "))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("Deep: T Value=<sha256:"), "{text}");
+    assert!(
+        lines[1].starts_with("Text: NativeCDSDataSourceInfo TableDefinition=<sha256:"),
+        "{text}"
+    );
+}

@@ -173,17 +173,30 @@ fn render_entries(entries: Vec<ArchiveEntry>, label: &str) -> Result<String> {
     }
     // Data sources are not needed for the control trees: they are rendered on the other core.
     thread::scope(|scope| {
-        let sources = scope.spawn(|| data_source_lines(data_sources.as_deref()));
+        let render_sources = || data_source_lines(data_sources.as_deref());
+        let sources = worker().spawn_scoped(scope, render_sources);
         let unpacked = unpack_slim(rest, label);
-        let source_lines = match sources.join() {
-            Ok(lines) => lines,
-            Err(payload) => panic::resume_unwind(payload),
+        let source_lines = match sources {
+            Ok(handle) => match handle.join() {
+                Ok(lines) => lines,
+                Err(payload) => panic::resume_unwind(payload),
+            },
+            // No thread to be had: do it here.
+            Err(_) => render_sources(),
         };
         let (app, tree, local_databases) = unpacked?;
         // Freeing the parsed app takes a while for big apps; the other core does it meanwhile.
-        scope.spawn(move || drop(app));
+        // (Without a thread, the closure and the app are simply dropped here.)
+        let _ = worker().spawn_scoped(scope, move || drop(app));
         Ok(assemble(&tree, &source_lines, local_databases.as_ref()))
     })
+}
+
+/// Deep documents are walked recursively (nested values, JSON inside strings); a stack
+/// overflow aborts the process, which no `catch_unwind` turns into an explanation. Worker
+/// threads get more than the default 2 MiB (address space only, until used).
+fn worker() -> thread::Builder {
+    thread::Builder::new().stack_size(64 << 20)
 }
 
 /// Unpacks what the rendering needs. Returns the parsed app, the tree and
