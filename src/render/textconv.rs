@@ -3,7 +3,8 @@
 //!
 //! Layout (sections start with `=== <path in the source tree>`, which git's `xfuncname` for
 //! the `msapp` diff driver puts in hunk headers next to control headers such as
-//! `    Label1 As label:`):
+//! `    Label1 As label:`; git names the nearest header *above the hunk's leading context*, so a
+//! change in the first three lines under a control header is labelled with the control before):
 //!
 //! 1. every `.fx.yaml` exactly as `unpack` writes it: `Src/App.fx.yaml`, the screens in
 //!    `ScreenOrder`, other screens by path, each component followed by its `.json` (flattened),
@@ -48,7 +49,8 @@ use super::flatten::{self, digest, scalar};
 const VOLATILE_ENTRIES: &[&str] = &["AppCheckerResult.sarif", "checksum.json"];
 
 /// Control members that only go to the editor state, the largest part of big apps. Dropping
-/// them before unpack changes no `.fx.yaml` byte and saves most of the work.
+/// them before unpack changes no `.fx.yaml` byte (the corpus tests check it) and halves the
+/// memory a big app needs.
 const EDITOR_ONLY_CONTROL_KEYS: &[&str] = &["ControlPropertyState", "ControlThisItemType"];
 
 /// Manifest settings that change on every save or are shown elsewhere.
