@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::check::{ConflictRecord, remove_record, write_record};
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::json::{self, Json, Object};
@@ -126,6 +127,19 @@ pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
             &labels,
             [&base, &ours, &theirs],
         )?;
+        // `check` refuses the app until `resolve` removes this record.
+        if let (Some(path), Some(git_dir)) = (req.path.as_deref(), git_dir_of_run()) {
+            let record = ConflictRecord {
+                path: path.to_string(),
+                created: format!("merge of {} into {}", labels.theirs, labels.ours),
+                conflicts: result
+                    .conflicts
+                    .iter()
+                    .map(|c| format!("{}: {}", c.at, c.kind))
+                    .collect(),
+            };
+            write_record(&git_dir, &record)?;
+        }
         Some(dir)
     };
     // The app last: until here nothing of the user's changed.
@@ -164,14 +178,17 @@ fn shell_quote(s: &str) -> String {
     }
 }
 
+/// The repository git is merging in: `$GIT_DIR` as git exports it to drivers, else the one
+/// around the current directory.
+fn git_dir_of_run() -> Option<PathBuf> {
+    std::env::var_os("GIT_DIR")
+        .map(PathBuf::from)
+        .or_else(git_dir_here)
+}
+
 /// `$GIT_DIR/msapp-merge/<path>` when run by git, else `<out>.msapp-merge` next to the output.
 fn workspace_dir(path: Option<&str>, out: &Path) -> Result<PathBuf> {
-    if let (Some(git_dir), Some(path)) = (std::env::var_os("GIT_DIR"), path) {
-        return Ok(PathBuf::from(git_dir)
-            .join("msapp-merge")
-            .join(escape_filename(path)));
-    }
-    if let (Some(path), Some(git_dir)) = (path, git_dir_here()) {
+    if let (Some(path), Some(git_dir)) = (path, git_dir_of_run()) {
         return Ok(git_dir.join("msapp-merge").join(escape_filename(path)));
     }
     let mut name = out
@@ -248,6 +265,20 @@ pub enum Resolution {
     Theirs,
 }
 
+/// The repository-relative form of a path the user typed, with the repository's git dir.
+fn repo_path_of(path: &Path) -> Option<(PathBuf, String)> {
+    let git_dir = git_dir_here()?;
+    let prefix = Command::new("git")
+        .args(["rev-parse", "--show-prefix"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_string())
+        .unwrap_or_default();
+    let rel = format!("{prefix}{}", path.display()).replace('\\', "/");
+    Some((git_dir, rel.trim_start_matches("./").to_string()))
+}
+
 /// Finds the workspace of `path` (as given by the user, relative to the current directory).
 pub fn find_workspace(path: &Path) -> Result<PathBuf> {
     let mut candidates = Vec::new();
@@ -317,5 +348,8 @@ pub fn resolve(path: &Path, how: Resolution) -> Result<()> {
         fsio::write_atomic(path, &bytes)?;
     }
     std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    if let Some((git_dir, rel)) = repo_path_of(path) {
+        remove_record(&git_dir, &rel)?;
+    }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! msapp-merge: keep Power Apps canvas apps (`.msapp`) in git and merge them like code.
 
 pub mod app;
+pub mod check;
 pub mod checksum;
 pub mod container;
 pub mod driver;
@@ -12,6 +13,7 @@ pub mod json;
 pub mod merge;
 pub mod model;
 pub mod payaml;
+pub mod render;
 pub mod source;
 pub mod synthetic;
 pub mod templates;

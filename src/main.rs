@@ -41,6 +41,13 @@ enum Command {
     Resolve(ResolveArgs),
     /// Merge one file of a committed source tree (git's per-file merge driver)
     MergeFile(MergeFileArgs),
+    /// Print an app as text for git diff, log -p, blame and log -S (git's diff.msapp.textconv);
+    /// never fails: a broken file prints one explanatory line
+    Textconv(TextconvArgs),
+    /// For CI and pre-push: apps and source trees unpack, pack and round-trip, control names
+    /// are unique, no conflict markers or unresolved recorded merge conflicts are left.
+    /// Exit 0 clean, 1 findings (one line each), 2 could not run
+    Check(CheckArgs),
 }
 
 #[derive(Args)]
@@ -213,6 +220,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Merge(a) => run_merge(a),
         Command::Resolve(a) => run_resolve(a),
         Command::MergeFile(a) => run_merge_file(a),
+        Command::Textconv(a) => Ok(run_textconv(a)),
+        Command::Check(a) => run_check(a),
     }
 }
 
@@ -458,4 +467,78 @@ fn run_merge_file(a: MergeFileArgs) -> Result<ExitCode, Error> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+// ---- textconv ----
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TextFormatArg {
+    /// Controls as the `.fx.yaml` files of `unpack`
+    FxYaml,
+}
+
+#[derive(Args)]
+struct TextconvArgs {
+    /// The app (git passes a temporary copy of the blob)
+    #[arg(value_name = "APP.msapp")]
+    file: PathBuf,
+    /// How controls are written
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "fx-yaml")]
+    format: TextFormatArg,
+}
+
+/// Always exits 0: a failing textconv would abort the user's whole `git log -p`.
+fn run_textconv(a: TextconvArgs) -> ExitCode {
+    use msapp_merge::render::{self, TextFormat};
+    use std::io::Write;
+    let format = match a.format {
+        TextFormatArg::FxYaml => TextFormat::FxYaml,
+    };
+    // A panic is reported on stdout by textconv itself; the default hook would add a
+    // backtrace hint to git's output.
+    std::panic::set_hook(Box::new(|_| {}));
+    let text = render::textconv_path(&a.file, format);
+    // A closed pipe (`git log -p | head`) is not an error worth reporting.
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    ExitCode::SUCCESS
+}
+
+// ---- check ----
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Apps, source trees (directories with CanvasManifest.json), or directories to search for
+    /// both [default: every tracked *.msapp and tree of the repository, named relative to its
+    /// top]
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+fn run_check(a: CheckArgs) -> Result<ExitCode, Error> {
+    use msapp_merge::check;
+    let git = current_git()?;
+    let report = if a.paths.is_empty() {
+        check::check_repository(&git)?
+    } else {
+        check::check_paths(&git, &a.paths)?
+    };
+    for finding in &report.findings {
+        println!("{finding}");
+    }
+    let checked = format!(
+        "{} app(s) and {} source tree(s) checked",
+        report.apps, report.trees
+    );
+    if report.findings.is_empty() {
+        eprintln!("msapp-merge check: {checked}, all good");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "msapp-merge check: {checked}, {} finding(s)",
+            report.findings.len()
+        );
+        Ok(ExitCode::from(1))
+    }
 }

@@ -1,0 +1,36 @@
+//! Text renderings of an app for people: what `git diff`, `git log -p`, `git blame` and
+//! `git log -S` show for an `.msapp` (see [`textconv`]).
+//!
+//! The rendering is for reading and searching, never for rebuilding the app: volatile data
+//! (entropy, editor state, timestamps, checksums) is left out and big blobs appear as a size and
+//! a hash, so a diff shows exactly the changes a maker made, one fact per line.
+
+mod flatten;
+pub mod textconv;
+
+pub use textconv::{cannot_show, render, textconv, textconv_path};
+
+/// How `textconv` writes controls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextFormat {
+    /// The `pac canvas unpack` `.fx.yaml` files, byte for byte.
+    #[default]
+    FxYaml,
+}
+
+impl TextFormat {
+    pub const SUPPORTED: &[&str] = &["fx-yaml"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextFormat::FxYaml => "fx-yaml",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TextFormat> {
+        match s {
+            "fx-yaml" => Some(TextFormat::FxYaml),
+            _ => None,
+        }
+    }
+}

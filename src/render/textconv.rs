@@ -1,0 +1,491 @@
+//! `msapp-merge textconv`: an `.msapp` as text for `git diff`, `git log -p`, `git blame` and
+//! `git log -S`.
+//!
+//! Layout (sections start with `=== <path in the source tree>`, which git's `xfuncname` for
+//! the `msapp` diff driver puts in hunk headers next to control headers such as
+//! `    Label1 As label:`; git names the nearest header *above the hunk's leading context*, so a
+//! change in the first three lines under a control header is labelled with the control before):
+//!
+//! 1. every `.fx.yaml` exactly as `unpack` writes it: `Src/App.fx.yaml`, the screens in
+//!    `ScreenOrder`, other screens by path, each component followed by its `.json` (flattened),
+//!    tests, `Defines.fx.yaml`;
+//! 2. `CanvasManifest.json` (app settings) and the small JSON side files, flattened to
+//!    `path: value` lines;
+//! 3. `DataSources/`: one line per data source (`Name: Type key=value ...`, nested or long
+//!    values as `key=<sha256:...>` of their checksum form), then `LocalDatabaseReferences`
+//!    flattened;
+//! 4. `Connections/Connections.json` flattened;
+//! 5. `Assets/`: `path  size bytes  sha256:...`;
+//! 6. `Other files`: every other file of the tree with its size and hash.
+//!
+//! Left out on purpose: entropy, editor state, the checksum, app-checker results, and settings
+//! that change on every save (`LastControlUniqueId`, error counts). The output is LF-only,
+//! never coloured, and identical for identical app content.
+//!
+//! It never fails: a file that cannot be shown becomes one line
+//! `msapp-merge: cannot show <file>: <reason>` (followed, when the zip itself is readable, by a
+//! listing of its entries), because a failing textconv aborts the whole `git log -p`.
+
+use std::collections::BTreeSet;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::thread;
+
+use crate::app;
+use crate::checksum;
+use crate::container::{self, ArchiveEntry, Limits};
+use crate::error::{Error, Result};
+use crate::json::{self, Json, Object};
+use crate::model::{Entry, EntryData, MsApp, is_json_name, same_entry_name};
+use crate::source::SourceTree;
+use crate::source::datasources::DATA_SOURCES_ENTRY;
+use crate::source::names::{escape_filename, truncate_name_if_too_long};
+use crate::source::unpack::{UnpackOptions, control_folder};
+
+use super::TextFormat;
+use super::flatten::{self, digest, scalar};
+
+/// Entries that only hold derived or volatile data; the tree would put them under `Entropy/`.
+const VOLATILE_ENTRIES: &[&str] = &["AppCheckerResult.sarif", "checksum.json"];
+
+/// Control members that only go to the editor state, the largest part of big apps. Dropping
+/// them before unpack changes no `.fx.yaml` byte (the corpus tests check it) and halves the
+/// memory a big app needs.
+const EDITOR_ONLY_CONTROL_KEYS: &[&str] = &["ControlPropertyState", "ControlThisItemType"];
+
+/// Manifest settings that change on every save or are shown elsewhere.
+const VOLATILE_SETTINGS: &[&str] = &[
+    "FormatVersion",
+    "Header.LastSavedDateTimeUTC",
+    "Properties.LastControlUniqueId",
+    "Properties.BindingErrorCount",
+    "Properties.ParserErrorCount",
+    "Properties.ErrorCount",
+    "Properties.ControlCount",
+    "Properties.AnalysisLoadTime",
+    "Properties.DeserializationLoadTime",
+    "Properties.LocalDatabaseReferences",
+];
+
+/// Component record members not shown: timestamps in disguise, and the copy of the definition's
+/// controls that the component's `.fx.yaml` already shows.
+const HIDDEN_COMPONENT_KEYS: &[&str] = &[
+    "LastModifiedTimestamp",
+    "Version",
+    "ComponentDefinitionInfo",
+];
+
+/// Files shown in a section of their own, or not at all.
+const NOT_OTHER_PREFIXES: &[&str] = &[
+    "Entropy/",
+    "Src/EditorState/",
+    "DataSources/",
+    "pkgs/TableDefinitions/",
+    "Connections/",
+    "Assets/",
+];
+
+/// Data-source strings longer than this are shown as a digest.
+const INLINE_FIELD_MAX: usize = 200;
+
+/// The one line shown instead of an app that cannot be read.
+pub fn cannot_show(label: &str, reason: &str) -> String {
+    let reason = reason.replace(['\n', '\r'], " ");
+    format!("msapp-merge: cannot show {label}: {reason}\n")
+}
+
+/// Reads `path` and renders it; never fails (see [`textconv`]).
+pub fn textconv_path(path: &Path, format: TextFormat) -> String {
+    let label = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => textconv(&bytes, &label, format),
+        Err(e) => cannot_show(&label, &e.to_string()),
+    }
+}
+
+/// Renders an app; on any error, and even on a bug that panics, returns the explanation instead.
+pub fn textconv(bytes: &[u8], label: &str, format: TextFormat) -> String {
+    match panic::catch_unwind(AssertUnwindSafe(|| render(bytes, label, format))) {
+        Ok(Ok(text)) => text,
+        Ok(Err(e)) => cannot_show(label, &reason(&e, label)),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            cannot_show(
+                label,
+                &format!("internal error (a bug in msapp-merge): {message}"),
+            )
+        }
+    }
+}
+
+/// Renders an app. Errors only when the bytes are not a readable zip; an app that is a zip but
+/// cannot be unpacked is rendered as the explanation line plus a listing of its entries.
+pub fn render(bytes: &[u8], label: &str, format: TextFormat) -> Result<String> {
+    match format {
+        TextFormat::FxYaml => {}
+    }
+    if bytes.is_empty() {
+        return Err(Error::bad_input(
+            label,
+            "empty file (0 bytes), not an .msapp",
+        ));
+    }
+    let archive = container::read_archive(bytes, label, &Limits::default())?;
+    match render_entries(archive.entries, label) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let mut out = cannot_show(label, &reason(&e, label));
+            let archive = container::read_archive(bytes, label, &Limits::default())?;
+            out.push_str("\n=== Entries\n");
+            let mut entries: Vec<&ArchiveEntry> = archive.entries.iter().collect();
+            entries.sort_by(|a, b| a.name.cmp(&b.name));
+            for entry in entries {
+                out.push_str(&size_line(&entry.name, &entry.data));
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// The error message without the file name the caller already shows.
+fn reason(e: &Error, label: &str) -> String {
+    let text = e.to_string();
+    text.strip_prefix(label)
+        .and_then(|rest| rest.strip_prefix(": "))
+        .map(str::to_string)
+        .unwrap_or(text)
+}
+
+fn render_entries(entries: Vec<ArchiveEntry>, label: &str) -> Result<String> {
+    let mut data_sources: Option<Vec<u8>> = None;
+    let mut rest = Vec::with_capacity(entries.len());
+    for entry in entries {
+        if same_entry_name(&entry.name, DATA_SOURCES_ENTRY) {
+            data_sources = Some(entry.data);
+        } else if !VOLATILE_ENTRIES
+            .iter()
+            .any(|v| same_entry_name(v, &entry.name))
+        {
+            rest.push(entry);
+        }
+    }
+    // Data sources are not needed for the control trees: they are rendered on the other core.
+    thread::scope(|scope| {
+        let render_sources = || data_source_lines(data_sources.as_deref());
+        let sources = worker().spawn_scoped(scope, render_sources);
+        let unpacked = unpack_slim(rest, label);
+        let source_lines = match sources {
+            Ok(handle) => match handle.join() {
+                Ok(lines) => lines,
+                Err(payload) => panic::resume_unwind(payload),
+            },
+            // No thread to be had: do it here.
+            Err(_) => render_sources(),
+        };
+        let (app, tree, local_databases) = unpacked?;
+        // Freeing the parsed app takes a while for big apps; the other core does it meanwhile.
+        // (Without a thread, the closure and the app are simply dropped here.)
+        let _ = worker().spawn_scoped(scope, move || drop(app));
+        Ok(assemble(&tree, &source_lines, local_databases.as_ref()))
+    })
+}
+
+/// Deep documents are walked recursively (nested values, JSON inside strings); a stack
+/// overflow aborts the process, which no `catch_unwind` turns into an explanation. Worker
+/// threads get more than the default 2 MiB (address space only, until used).
+fn worker() -> thread::Builder {
+    thread::Builder::new().stack_size(64 << 20)
+}
+
+/// Unpacks what the rendering needs. Returns the parsed app, the tree and
+/// `LocalDatabaseReferences` (which unpack moves to files the rendering does not show).
+fn unpack_slim(
+    entries: Vec<ArchiveEntry>,
+    label: &str,
+) -> Result<(MsApp, SourceTree, Option<Json>)> {
+    let mut app = MsApp {
+        entries: Vec::with_capacity(entries.len()),
+    };
+    for entry in entries {
+        let data = if is_json_name(&entry.name) {
+            let mut value = json::parse_bytes(&entry.data)
+                .map_err(|err| Error::bad_input(label, format!("entry {}: {}", entry.name, err)))?;
+            if control_folder(&entry.name).is_some()
+                && let Some(top) = value.get_mut("TopParent")
+            {
+                strip_editor_only(top);
+            }
+            EntryData::Json(value)
+        } else {
+            EntryData::Bytes(entry.data)
+        };
+        app.entries.push(Entry {
+            name: entry.name,
+            data,
+        });
+    }
+    let local_databases = app
+        .json("Properties.json")
+        .and_then(|p| p.get("LocalDatabaseReferences"))
+        .map(|v| match v {
+            Json::String(text) => json::parse(text).unwrap_or_else(|_| v.clone()),
+            other => other.clone(),
+        })
+        .filter(|v| !matches!(v, Json::Object(o) if o.is_empty()) && !v.is_null());
+    let (tree, _warnings) = app::unpack_app(&app, label, &UnpackOptions::default())?;
+    Ok((app, tree, local_databases))
+}
+
+fn strip_editor_only(control: &mut Json) {
+    let Some(obj) = control.as_object_mut() else {
+        return;
+    };
+    obj.0
+        .retain(|(k, _)| !EDITOR_ONLY_CONTROL_KEYS.contains(&k.as_str()));
+    if let Some(Json::Array(children)) = obj.get_mut("Children") {
+        for child in children {
+            strip_editor_only(child);
+        }
+    }
+}
+
+/// One line per data source, sorted by name then type (Studio's order is not meaningful).
+fn data_source_lines(bytes: Option<&[u8]>) -> String {
+    let Some(bytes) = bytes else {
+        return String::new();
+    };
+    let doc = match json::parse_bytes(bytes) {
+        Ok(doc) => doc,
+        Err(e) => return format!("! cannot read {DATA_SOURCES_ENTRY}: {e}\n"),
+    };
+    // Owned from here on: the values move into the digests instead of being copied.
+    let items = match doc {
+        Json::Object(mut top) => top.remove("DataSources"),
+        _ => None,
+    };
+    let Some(Json::Array(items)) = items else {
+        return format!("! {DATA_SOURCES_ENTRY} has no DataSources list\n");
+    };
+    let mut lines: Vec<(String, String, String)> = items
+        .into_iter()
+        .map(|item| match item {
+            Json::Object(source) => source_line(source),
+            _ => (String::new(), String::new(), "! not an object\n".into()),
+        })
+        .collect();
+    lines.sort();
+    lines.into_iter().map(|(_, _, line)| line).collect()
+}
+
+/// `(name, type, "Name: Type key=value ... key=<sha256:...>\n")`: short scalars as they are,
+/// everything else as a digest of its checksum form, so a value that only changed spelling
+/// (key order, number format, XML layout) keeps its digest, exactly as the app checksum does.
+fn source_line(source: Object) -> (String, String, String) {
+    let text = |key: &str| {
+        source
+            .get(key)
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let (name, kind) = (text("Name"), text("Type"));
+    let mut fields = Vec::with_capacity(source.len());
+    let (mut name_seen, mut kind_seen) = (false, false);
+    for (key, value) in source.0 {
+        // The first of each is the line's head; a duplicate still shows as a field.
+        match key.as_str() {
+            "Name" if !name_seen => name_seen = true,
+            "Type" if !kind_seen => kind_seen = true,
+            _ => fields.push((key, value)),
+        }
+    }
+    fields.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut line = format!("{name}: {kind}");
+    for (key, value) in fields {
+        line.push(' ');
+        line.push_str(&key);
+        line.push('=');
+        match scalar(&value) {
+            Some(shown) if !is_long(&value) => line.push_str(&shown),
+            _ => {
+                line.push('<');
+                line.push_str(&canonical_digest(key, value));
+                line.push('>');
+            }
+        }
+    }
+    line.push('\n');
+    (name, kind, line)
+}
+
+fn is_long(value: &Json) -> bool {
+    value.as_str().is_some_and(|s| s.len() > INLINE_FIELD_MAX)
+}
+
+/// The digest of a data-source field in the checksum's canonical form, which knows which
+/// fields hold JSON or XML text (it matches them by their path in `DataSources.json`).
+fn canonical_digest(key: String, value: Json) -> String {
+    let source = Object(vec![(key, value)]);
+    let mut doc = Object::new();
+    doc.insert("DataSources", Json::Array(vec![Json::Object(source)]));
+    digest(&checksum::json_value(&Json::Object(doc)))
+}
+
+fn assemble(tree: &SourceTree, source_lines: &str, local_databases: Option<&Json>) -> String {
+    let mut out = Output::default();
+    let manifest = tree
+        .get("CanvasManifest.json")
+        .and_then(|b| json::parse_bytes(b).ok());
+
+    for path in fx_yaml_order(tree, manifest.as_ref()) {
+        if let Some(bytes) = tree.get(&path) {
+            out.section(&path);
+            out.push_file(bytes);
+        }
+        if let Some(stem) = path
+            .strip_prefix("Src/Components/")
+            .and_then(|p| p.strip_suffix(".fx.yaml"))
+        {
+            let record = format!("Src/Components/{stem}.json");
+            if let Some(Json::Object(obj)) =
+                tree.get(&record).and_then(|b| json::parse_bytes(b).ok())
+            {
+                out.section(&record);
+                flatten::flatten_object(
+                    &obj,
+                    &|p| HIDDEN_COMPONENT_KEYS.contains(&p),
+                    &mut out.text,
+                );
+                out.shown.insert(record);
+            }
+        }
+    }
+
+    if let Some(Json::Object(manifest)) = &manifest {
+        out.section("CanvasManifest.json");
+        flatten::flatten_object(manifest, &|p| VOLATILE_SETTINGS.contains(&p), &mut out.text);
+    }
+    for side_file in ["AppInsightsKey.json", "ComponentReferences.json"] {
+        if let Some(value) = tree.get(side_file).and_then(|b| json::parse_bytes(b).ok()) {
+            out.section(side_file);
+            flatten::flatten("", &value, &|_| false, &mut out.text);
+        }
+    }
+
+    if !source_lines.is_empty() || local_databases.is_some() {
+        out.section("DataSources/");
+        out.text.push_str(source_lines);
+        if let Some(value) = local_databases {
+            flatten::flatten("LocalDatabaseReferences", value, &|_| false, &mut out.text);
+        }
+    }
+
+    let connections = "Connections/Connections.json";
+    if let Some(value) = tree
+        .get(connections)
+        .and_then(|b| json::parse_bytes(b).ok())
+    {
+        out.section(connections);
+        flatten::flatten("", &value, &|_| false, &mut out.text);
+    }
+
+    let assets: Vec<(&str, &[u8])> = tree.under("Assets").collect();
+    if !assets.is_empty() {
+        out.section("Assets/");
+        for (path, bytes) in assets {
+            out.text.push_str(&size_line(path, bytes));
+        }
+    }
+
+    let others: Vec<(&String, &Vec<u8>)> = tree
+        .files
+        .iter()
+        .filter(|(path, _)| {
+            !out.shown.contains(path.as_str())
+                && path.as_str() != "CanvasManifest.json"
+                && !NOT_OTHER_PREFIXES.iter().any(|p| path.starts_with(p))
+                && !["AppInsightsKey.json", "ComponentReferences.json"].contains(&path.as_str())
+        })
+        .collect();
+    if !others.is_empty() {
+        out.section("Other files");
+        for (path, bytes) in others {
+            out.text.push_str(&size_line(path, bytes));
+        }
+    }
+    out.text
+}
+
+/// `App` first, then `ScreenOrder`, other screens, components, tests, named formulas.
+fn fx_yaml_order(tree: &SourceTree, manifest: Option<&Json>) -> Vec<String> {
+    let mut order: Vec<String> = vec!["Src/App.fx.yaml".to_string()];
+    let screens = manifest
+        .and_then(|m| m.get("ScreenOrder"))
+        .and_then(Json::as_array)
+        .map(|a| a.iter().filter_map(Json::as_str).collect::<Vec<_>>())
+        .unwrap_or_default();
+    for screen in screens {
+        // The same double escaping unpack applies to top-parent file names.
+        let stem = truncate_name_if_too_long(&escape_filename(screen));
+        order.push(format!("Src/{stem}.fx.yaml"));
+    }
+    let is_fx = |p: &&str| p.ends_with(".fx.yaml");
+    let direct = |dir: &'static str| {
+        tree.under(dir)
+            .map(|(p, _)| p)
+            .filter(move |p| {
+                p.strip_prefix(dir)
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .is_some_and(|name| !name.contains('/'))
+            })
+            .filter(is_fx)
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    order.extend(direct("Src"));
+    order.extend(direct("Src/Components"));
+    order.extend(direct("Src/Tests"));
+    order.push("Defines.fx.yaml".to_string());
+
+    let mut seen = BTreeSet::new();
+    order
+        .into_iter()
+        .filter(|p| tree.contains(p) && seen.insert(p.clone()))
+        .collect()
+}
+
+fn size_line(path: &str, bytes: &[u8]) -> String {
+    format!("{path}  {} bytes  {}\n", bytes.len(), digest(bytes))
+}
+
+#[derive(Default)]
+struct Output {
+    text: String,
+    shown: BTreeSet<String>,
+}
+
+impl Output {
+    fn section(&mut self, path: &str) {
+        if !self.text.is_empty() {
+            self.text.push('\n');
+        }
+        self.text.push_str("=== ");
+        self.text.push_str(path);
+        self.text.push('\n');
+        self.shown.insert(path.to_string());
+    }
+
+    fn push_file(&mut self, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        // Trees are LF already; a stray CR would show as noise in every diff line.
+        for line in text.split_inclusive('\n') {
+            let line = line.strip_suffix('\n').unwrap_or(line);
+            self.text.push_str(line.strip_suffix('\r').unwrap_or(line));
+            self.text.push('\n');
+        }
+    }
+}
