@@ -288,12 +288,14 @@ pub fn markers_in(tree: &crate::source::SourceTree) -> Vec<String> {
             continue;
         };
         for (i, line) in text.lines().enumerate() {
-            // Formula lines start with `=`, so a marker may follow it.
-            let l = line.trim_start();
+            // Formula lines start with `=`, so a marker may follow it. The separator is a
+            // line of `=` alone (longer with a larger marker size), and no formula is that.
+            let l = line.trim();
+            let separator = l.len() >= 7 && l.bytes().all(|b| b == b'=');
             let l = l.strip_prefix('=').unwrap_or(l);
             if l.starts_with("<<<<<<<")
                 || l.starts_with(">>>>>>>")
-                || l == "======="
+                || separator
                 || l.starts_with("|||||||")
             {
                 found.push(format!("{path}:{}", i + 1));
