@@ -140,9 +140,17 @@ pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
         "the app keeps ours at each",
     );
     if let Some(dir) = &workspace {
+        // Clashes of whole controls or of orders have no formula to put markers in.
+        let edit = if markers_in(&result.workspace).is_empty() {
+            format!(
+                "the workspace {}/tree holds ours at each conflict (no conflict markers: whole controls or orders clash); change it if needed",
+                dir.display()
+            )
+        } else {
+            format!("edit the conflict markers in {}/tree/Src", dir.display())
+        };
         text.push_str(&format!(
-            "  to resolve: edit the conflict markers in {}/tree/Src, then run: msapp-merge resolve {}\n  (or msapp-merge resolve --ours / --theirs {})\n",
-            dir.display(),
+            "  to resolve: {edit}, then run: msapp-merge resolve {}\n  (or msapp-merge resolve --ours / --theirs {})\n",
             shell_quote(&display),
             shell_quote(&display)
         ));
