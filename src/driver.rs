@@ -313,6 +313,34 @@ pub fn markers_in(tree: &crate::source::SourceTree) -> Vec<String> {
     found
 }
 
+/// Refuses to settle a conflict git no longer has. After `git merge --abort`, or a merge
+/// finished without `resolve`, the workspace stays behind; packing it would put a stale result
+/// over the app. Outside git, or when git cannot tell, nothing is refused.
+pub fn ensure_still_conflicted(path: &Path) -> Result<()> {
+    let dir = find_workspace(path)?;
+    let Some(git_dir) = git_dir_here() else {
+        return Ok(());
+    };
+    if !dir.starts_with(git_dir.join("msapp-merge")) {
+        return Ok(());
+    }
+    let unmerged = Command::new("git")
+        .args(["--literal-pathspecs", "ls-files", "-u", "-z", "--"])
+        .arg(path)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| !o.stdout.is_empty());
+    if unmerged == Some(false) {
+        return Err(Error::Refused(format!(
+            "{}: git has no conflict recorded for it (the merge was aborted, or finished without `msapp-merge resolve`); the workspace {} is left over: delete it, or pass --force to use it anyway",
+            path.display(),
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Settles a conflicted app and removes its workspace.
 pub fn resolve(path: &Path, how: Resolution) -> Result<()> {
     let dir = find_workspace(path)?;
