@@ -288,30 +288,7 @@ pub fn find_workspace(path: &Path) -> Result<PathBuf> {
         })
 }
 
-/// Lines with conflict markers in the workspace's text files, as `file:line`.
-pub fn markers_in(tree: &crate::source::SourceTree) -> Vec<String> {
-    let mut found = Vec::new();
-    for (path, bytes) in &tree.files {
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            continue;
-        };
-        for (i, line) in text.lines().enumerate() {
-            // Formula lines start with `=`, so a marker may follow it. The separator is a
-            // line of `=` alone (longer with a larger marker size), and no formula is that.
-            let l = line.trim();
-            let separator = l.len() >= 7 && l.bytes().all(|b| b == b'=');
-            let l = l.strip_prefix('=').unwrap_or(l);
-            if l.starts_with("<<<<<<<")
-                || l.starts_with(">>>>>>>")
-                || separator
-                || l.starts_with("|||||||")
-            {
-                found.push(format!("{path}:{}", i + 1));
-            }
-        }
-    }
-    found
-}
+pub use crate::merge::app::markers_in;
 
 /// Refuses to settle a conflict git no longer has. After `git merge --abort`, or a merge
 /// finished without `resolve`, the workspace stays behind; packing it would put a stale result

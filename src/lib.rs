@@ -11,7 +11,9 @@ pub mod git;
 pub mod json;
 pub mod merge;
 pub mod model;
+pub mod payaml;
 pub mod source;
+pub mod synthetic;
 pub mod templates;
 pub mod xml;
 

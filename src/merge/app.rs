@@ -29,7 +29,11 @@ impl AppMerge {
 
 fn unpack_side(bytes: &[u8], label: &str) -> Result<SourceTree> {
     let app = parse_msapp(bytes, label)?;
-    Ok(unpack_app(&app, label, &UnpackOptions::default())?.0)
+    let opts = UnpackOptions {
+        skip_client_checksum: true,
+        ..UnpackOptions::default()
+    };
+    Ok(unpack_app(&app, label, &opts)?.0)
 }
 
 /// Merges `ours` and `theirs`, two descendants of `base`. An empty `base` means both sides
@@ -48,19 +52,52 @@ pub fn merge_apps(
         notes: Vec::new(),
     };
     // Trivial cases decided on the bytes, like git does, once both sides are known to be apps.
-    let ours_tree = unpack_side(ours, &format!("ours ({})", labels.ours))?;
     if ours == theirs || base == theirs {
+        unpack_side(ours, &format!("ours ({})", labels.ours))?;
         return Ok(clean(ours));
     }
-    let theirs_tree = unpack_side(theirs, &format!("theirs ({})", labels.theirs))?;
     if base == ours {
+        unpack_side(theirs, &format!("theirs ({})", labels.theirs))?;
         return Ok(clean(theirs));
     }
-    let base_tree = if base.is_empty() {
-        SourceTree::new()
-    } else {
-        unpack_side(base, &format!("base ({})", labels.base))?
-    };
+    // The three sides are independent: unpack them in parallel.
+    let (ours_tree, theirs_tree, base_tree) = std::thread::scope(|s| {
+        let o = s.spawn(|| unpack_side(ours, &format!("ours ({})", labels.ours)));
+        let t = s.spawn(|| unpack_side(theirs, &format!("theirs ({})", labels.theirs)));
+        let b = if base.is_empty() {
+            Ok(SourceTree::new())
+        } else {
+            unpack_side(base, &format!("base ({})", labels.base))
+        };
+        let join = |h: std::thread::ScopedJoinHandle<'_, Result<SourceTree>>| {
+            h.join().unwrap_or_else(|_| {
+                Err(Error::Invalid {
+                    file: "merge".into(),
+                    message: "a worker thread panicked (a bug in msapp-merge)".into(),
+                })
+            })
+        };
+        (join(o), join(t), b)
+    });
+    let (ours_tree, theirs_tree, base_tree) = (ours_tree?, theirs_tree?, base_tree?);
+    // A side that still holds conflict markers was committed half-resolved; merging it again
+    // would bury the markers in formulas.
+    for (side, tree) in [(&labels.ours, &ours_tree), (&labels.theirs, &theirs_tree)] {
+        let found = markers_in(tree);
+        if let Some(first) = found.first() {
+            return Err(Error::bad_input(
+                side.as_str(),
+                format!(
+                    "holds unresolved conflict markers ({first}{}); resolve them first",
+                    if found.len() > 1 {
+                        format!(" and {} more", found.len() - 1)
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+        }
+    }
 
     let merged = merge_trees(&base_tree, &ours_tree, &theirs_tree, opts)?;
     // An unchanged side keeps its exact bytes.
@@ -88,7 +125,11 @@ pub fn merge_apps(
 fn verify(bytes: &[u8]) -> Result<MsApp> {
     let app =
         parse_msapp(bytes, "merged app").map_err(|e| internal("re-reading the merged app", e))?;
-    unpack_app(&app, "merged app", &UnpackOptions::default())
+    let opts = UnpackOptions {
+        skip_client_checksum: true,
+        ..UnpackOptions::default()
+    };
+    unpack_app(&app, "merged app", &opts)
         .map_err(|e| internal("re-unpacking the merged app", e))?;
     Ok(app)
 }
@@ -98,4 +139,33 @@ fn internal(what: &str, e: Error) -> Error {
         file: "merge".into(),
         message: format!("{what} failed (a bug in msapp-merge; your files are unchanged): {e}"),
     }
+}
+
+/// Lines with conflict markers in a tree's `.fx.yaml` files, as `file:line`.
+pub fn markers_in(tree: &SourceTree) -> Vec<String> {
+    let mut found = Vec::new();
+    for (path, bytes) in &tree.files {
+        if !path.ends_with(".fx.yaml") {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            continue;
+        };
+        for (i, line) in text.lines().enumerate() {
+            let raw = line.trim_start();
+            // The first line of a formula starts with `=`, so a marker may follow it.
+            let after_equals = raw.strip_prefix('=').unwrap_or(raw);
+            if is_marker(raw) || is_marker(after_equals) {
+                found.push(format!("{path}:{}", i + 1));
+            }
+        }
+    }
+    found
+}
+
+fn is_marker(line: &str) -> bool {
+    ["<<<<<<<", ">>>>>>>", "|||||||"]
+        .iter()
+        .any(|m| line == *m || line.starts_with(&format!("{m} ")))
+        || line == "======="
 }

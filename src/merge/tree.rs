@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `Src/*.fx.yaml`, `Src/Components/*.fx.yaml`, `Src/EditorState/` | control-level merge ([`super::controls`]) |
 //! | `Src/Tests/*.fx.yaml` | line merge of each file |
+//! | `Other/Src/*.pa.yaml` (Studio's YAML view) | derived: pack renders it from the merged controls |
 //! | `Entropy/Entropy.json` | cache: merged key by key, ids kept unique, clashes take ours |
 //! | `Entropy/checksum.json` | the latest side's (pack writes a fresh client checksum anyway) |
 //! | other `Entropy/` files | cache: merged key by key, clashes take ours |
@@ -113,7 +114,14 @@ pub fn merge_trees(
             "Entropy/Entropy.json" => continue,
             "Entropy/checksum.json" => latest(base, ours, theirs, path),
             p if p.starts_with("Entropy/") => merge_cache(path, b, o, t, &mut out),
+            // Studio's YAML view is derived from the controls; pack renders it again.
+            p if p.starts_with("Other/Src/") && p.ends_with(".pa.yaml") => {
+                o.or(t).map(<[u8]>::to_vec)
+            }
             p if p.starts_with("Src/Tests/") => merge_text_file(path, b, o, t, opts, &mut out)?,
+            p if p.starts_with("Src/Components/") && p.ends_with(".json") => {
+                merge_component_record(path, b, o, t, &mut out)
+            }
             _ => merge_file(path, b, o, t, &mut out),
         };
         if let Some(bytes) = merged {
@@ -561,4 +569,36 @@ fn raise_last_control_unique_id(out: &mut TreeMerge, entropy: &Json) {
             );
         }
     }
+}
+
+/// A component's record holds a copy of its definition (`ComponentDefinitionInfo`) that pack
+/// regenerates; when both sides edited the component, that copy differs on both sides without
+/// being a real conflict, so it is left out and rebuilt.
+fn merge_component_record(
+    path: &str,
+    b: Option<&[u8]>,
+    o: Option<&[u8]>,
+    t: Option<&[u8]>,
+    out: &mut TreeMerge,
+) -> Option<Vec<u8>> {
+    let mut trial = TreeMerge::default();
+    let merged = merge_file(path, b, o, t, &mut trial);
+    let derived_only = !trial.conflicts.is_empty()
+        && trial.conflicts.iter().all(|c| {
+            c.at.starts_with(&format!("{path}: ComponentDefinitionInfo"))
+        });
+    if !derived_only {
+        out.conflicts.extend(trial.conflicts);
+        out.notes.extend(trial.notes);
+        return merged;
+    }
+    let strip = |x: Option<&[u8]>| -> Option<Vec<u8>> {
+        let mut j = parse(x)?;
+        if let Some(o) = j.as_object_mut() {
+            o.remove("ComponentDefinitionInfo");
+        }
+        Some(json::to_normalized_string(&j).into_bytes())
+    };
+    let (bs, os, ts) = (strip(b), strip(o), strip(t));
+    merge_file(path, bs.as_deref(), os.as_deref(), ts.as_deref(), out)
 }

@@ -563,7 +563,15 @@ pub fn pack(
     }
 
     let mut app = MsApp { entries };
-    let sums = checksum::compute(&app);
+    let mut sums = checksum::compute(&app);
+    let unpacked_from = read_object(tree, "Entropy/checksum.json")?.and_then(|c| {
+        c.get("ClientStampedChecksum")
+            .and_then(Json::as_str)
+            .map(str::to_string)
+    });
+    if refresh_pa_yaml(&mut app, unpacked_from.as_deref(), &sums.whole)? {
+        sums = checksum::compute(&app);
+    }
     let mut checksum_doc = Object::new();
     checksum_doc.insert("ClientStampedChecksum", Json::str(&sums.whole));
     let mut per_file = Object::new();
@@ -1539,4 +1547,36 @@ fn newtonsoft_string(out: &mut String, s: &str) {
         }
     }
     out.push('"');
+}
+
+fn is_pa_yaml(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("src\\") && lower.ends_with(".pa.yaml")
+}
+
+/// Studio's YAML view of the app (`Src\*.pa.yaml`, carried through `Other/`) must describe the
+/// controls being packed. When the app is exactly what was unpacked (same content checksum)
+/// the stored files are kept byte for byte; otherwise they are rendered from the packed model
+/// so an edited or merged tree never ships a stale view. Apps without them stay without.
+fn refresh_pa_yaml(app: &mut MsApp, unpacked_from: Option<&str>, now: &str) -> Result<bool> {
+    let position = app.entries.iter().position(|e| is_pa_yaml(&e.name));
+    let Some(position) = position else {
+        return Ok(false);
+    };
+    if unpacked_from == Some(now) {
+        return Ok(false);
+    }
+    let rendered = crate::payaml::render_app(app)?;
+    app.entries.retain(|e| !is_pa_yaml(&e.name));
+    let at = position.min(app.entries.len());
+    for (offset, (name, text)) in rendered.into_iter().enumerate() {
+        app.entries.insert(
+            at + offset,
+            Entry {
+                name,
+                data: EntryData::Bytes(text.into_bytes()),
+            },
+        );
+    }
+    Ok(true)
 }

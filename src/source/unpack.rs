@@ -18,6 +18,9 @@ use super::{Entropy, FormatVersion, SourceTree, Warnings};
 #[derive(Debug, Clone, Default)]
 pub struct UnpackOptions {
     pub format_version: FormatVersion,
+    /// Leave the client checksum out of `Entropy/checksum.json`: for trees that only live in
+    /// memory (a merge's sides), where hashing the whole app again buys nothing.
+    pub skip_client_checksum: bool,
 }
 
 /// Entries with a fixed meaning; everything else is a control file, an asset or unknown.
@@ -515,14 +518,16 @@ pub fn unpack(
     if let Some(sarif) = app.json("AppCheckerResult.sarif") {
         tree.insert_json("Entropy/AppCheckerResult.sarif", sarif);
     }
-    let sums = checksum::compute(app);
     let mut checksum_doc = obj_of(app, "checksum.json").unwrap_or_default();
-    checksum_doc.insert("ClientStampedChecksum", Json::str(&sums.whole));
-    let mut per_file = Object::new();
-    for (name, sum) in &sums.per_file {
-        per_file.insert(name.as_str(), Json::str(sum));
+    if !opts.skip_client_checksum {
+        let sums = checksum::compute(app);
+        checksum_doc.insert("ClientStampedChecksum", Json::str(&sums.whole));
+        let mut per_file = Object::new();
+        for (name, sum) in &sums.per_file {
+            per_file.insert(name.as_str(), Json::str(sum));
+        }
+        checksum_doc.insert("ClientPerFileChecksums", Json::Object(per_file));
     }
-    checksum_doc.insert("ClientPerFileChecksums", Json::Object(per_file));
     tree.insert_json("Entropy/checksum.json", &Json::Object(checksum_doc));
 
     for entry in &app.entries {
