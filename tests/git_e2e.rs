@@ -146,6 +146,27 @@ fn stash_pop_over_a_change_to_another_control_is_clean() {
     assert_eq!(repo.git_ok(&["stash", "list"]), "", "the stash was dropped");
 }
 
+#[test]
+fn merge_tree_runs_the_driver_for_ci_checks() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("repo", APP);
+    let (ours, theirs) = clean_sides();
+    repo.diverge(&ours, &theirs);
+    // What a CI job can run to learn whether a pull request merges, without a work tree.
+    let tree = repo.git_ok(&["merge-tree", "--write-tree", "main", "feature"]);
+    let merged = repo.git(&["show", &format!("{}:{APP}", tree.trim())]);
+    let screen = screen_of(&merged.stdout);
+    assert_has(&screen, &ours);
+    assert_has(&screen, &theirs);
+
+    repo.git_ok(&["checkout", "-q", "-b", "clash", "main~1"]);
+    repo.put_app(&[label1_city("tokyo")]);
+    repo.commit_all("clash");
+    let out = repo.git(&["merge-tree", "--write-tree", "main", "clash"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("Screen1/Label1.Text"), "{}", text(&out));
+}
+
 // ---- conflicts ------------------------------------------------------------------------------------
 
 #[test]
@@ -376,6 +397,31 @@ fn conflict_in_a_linked_worktree_started_from_a_subdirectory() {
     sb.git_ok(&inner, &["add", "App.msapp"]);
     sb.git_ok(&inner, &["commit", "-q", "--no-edit"]);
     assert!(linked.screen_at("HEAD").contains("Hello from theirs"));
+}
+
+#[test]
+fn checkout_merge_redoes_the_conflict_after_a_resolve() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("repo", APP);
+    let (ours, theirs) = conflicting_sides();
+    repo.diverge(&ours, &theirs);
+    repo.git_fails(&["merge", "--no-edit", "feature"]);
+    let first = fs::read(repo.app_path()).unwrap();
+    repo.msapp_ok(&["resolve", "--theirs", APP]);
+    assert!(repo.screen().contains("Hello from theirs"));
+
+    // Changed one's mind before `git add`: git runs the driver again, same result.
+    repo.git_ok(&["checkout", "-m", "--", APP]);
+    assert_eq!(fs::read(repo.app_path()).unwrap(), first);
+    let ws = workspace(&repo, APP);
+    assert!(ws.join("tree").join(SCREEN).is_file());
+    settle_workspace_text(&ws.join("tree").join(SCREEN), "\"Hello again\"");
+    repo.msapp_ok(&["resolve", APP]);
+    repo.git_ok(&["add", APP]);
+    repo.git_ok(&["commit", "-q", "--no-edit"]);
+    let screen = repo.screen_at("HEAD");
+    assert!(screen.contains("Text: =\"Hello again\""), "{screen}");
+    assert_has(&screen, &[label1_y(45), label1_city("seattle")]);
 }
 
 #[test]
