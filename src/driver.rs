@@ -154,9 +154,17 @@ pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
         "the app keeps ours at each",
     );
     if let Some(dir) = &workspace {
+        // Clashes of whole controls or of orders have no formula to put markers in.
+        let edit = if markers_in(&result.workspace).is_empty() {
+            format!(
+                "the workspace {}/tree holds ours at each conflict (no conflict markers: whole controls or orders clash); change it if needed",
+                dir.display()
+            )
+        } else {
+            format!("edit the conflict markers in {}/tree/Src", dir.display())
+        };
         text.push_str(&format!(
-            "  to resolve: edit the conflict markers in {}/tree/Src, then run: msapp-merge resolve {}\n  (or msapp-merge resolve --ours / --theirs {})\n",
-            dir.display(),
+            "  to resolve: {edit}, then run: msapp-merge resolve {}\n  (or msapp-merge resolve --ours / --theirs {})\n",
             shell_quote(&display),
             shell_quote(&display)
         ));
@@ -312,6 +320,34 @@ pub fn find_workspace(path: &Path) -> Result<PathBuf> {
 }
 
 pub use crate::merge::app::markers_in;
+
+/// Refuses to settle a conflict git no longer has. After `git merge --abort`, or a merge
+/// finished without `resolve`, the workspace stays behind; packing it would put a stale result
+/// over the app. Outside git, or when git cannot tell, nothing is refused.
+pub fn ensure_still_conflicted(path: &Path) -> Result<()> {
+    let dir = find_workspace(path)?;
+    let Some(git_dir) = git_dir_here() else {
+        return Ok(());
+    };
+    if !dir.starts_with(git_dir.join("msapp-merge")) {
+        return Ok(());
+    }
+    let unmerged = Command::new("git")
+        .args(["--literal-pathspecs", "ls-files", "-u", "-z", "--"])
+        .arg(path)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| !o.stdout.is_empty());
+    if unmerged == Some(false) {
+        return Err(Error::Refused(format!(
+            "{}: git has no conflict recorded for it (the merge was aborted, or finished without `msapp-merge resolve`); the workspace {} is left over: delete it, or pass --force to use it anyway",
+            path.display(),
+            dir.display()
+        )));
+    }
+    Ok(())
+}
 
 /// Settles a conflicted app and removes its workspace.
 pub fn resolve(path: &Path, how: Resolution) -> Result<()> {

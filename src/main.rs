@@ -101,6 +101,10 @@ struct ResolveArgs {
     /// Take theirs at every conflict
     #[arg(long)]
     theirs: bool,
+    /// Settle even though git has no conflict recorded for PATH (a workspace left over from an
+    /// aborted merge)
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -439,6 +443,9 @@ fn run_resolve(a: ResolveArgs) -> Result<ExitCode, Error> {
     } else {
         Resolution::Workspace
     };
+    if !a.force {
+        msapp_merge::driver::ensure_still_conflicted(&a.path)?;
+    }
     msapp_merge::driver::resolve(&a.path, how)?;
     eprintln!(
         "msapp-merge: resolved {}; now `git add` it",
