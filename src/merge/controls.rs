@@ -359,6 +359,20 @@ impl ControlsMerger<'_> {
                 if o.same_content(t) {
                     return Ok(Some(clean_node(o)));
                 }
+                // Without any common ancestor (both sides added the whole app) the two are the
+                // same control: merge it formula by formula against an empty base.
+                let two_way = self.base.nodes.is_empty()
+                    && o.type_name == t.type_name
+                    && o.variant == t.variant
+                    && o.parent == t.parent;
+                if two_way {
+                    let empty = Node {
+                        props: Vec::new(),
+                        functions: Vec::new(),
+                        ..o.clone()
+                    };
+                    return self.merge_existing(name, &empty, o, t, out).map(Some);
+                }
                 // Two different controls that happen to share a name (Studio numbers new
                 // controls from the same counter on both branches).
                 out.conflicts.push(Conflict {
