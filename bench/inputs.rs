@@ -1,0 +1,274 @@
+//! The apps the bench measures: edited copies of an app (one or many formulas changed, the
+//! way a Studio save changes them) and generated apps of growing size.
+
+use msapp_merge::Result;
+use msapp_merge::app::{msapp_bytes, pack_tree, parse_msapp, unpack_app};
+use msapp_merge::container::{self, ArchiveWriter, Limits};
+use msapp_merge::json::{self, Json};
+use msapp_merge::source::unpack::UnpackOptions;
+
+/// A formula in a control entry: the byte range of its JSON string content.
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub entry: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Every non-empty formula (`InvariantScript`) of the app's screens a maker could edit, in
+/// archive order. Left alone: component definitions and the controls inside component
+/// instances, because Studio keeps copies of a definition's rules in every instance, so
+/// editing one place alone is not an app Studio would write.
+pub fn scripts(app: &[u8]) -> Result<Vec<Script>> {
+    let archive = container::read_archive(app, "app", &Limits::default())?;
+    let mut out = Vec::new();
+    for entry in &archive.entries {
+        let lower = entry.name.to_ascii_lowercase();
+        if !(lower.starts_with("controls\\") || lower.starts_with("controls/")) {
+            continue;
+        }
+        let Ok(doc) = json::parse_bytes(&entry.data) else {
+            continue;
+        };
+        let top = doc.get("TopParent");
+        if top.and_then(template_name) != Some("screen") {
+            continue;
+        }
+        // One flag per `InvariantScript` key in document order, which is also text order.
+        let mut editable = Vec::new();
+        if let Some(top) = top {
+            walk(top, false, &mut editable);
+        }
+        for ((start, end), ok) in invariant_scripts(&entry.data).into_iter().zip(editable) {
+            if ok && end > start {
+                out.push(Script {
+                    entry: entry.name.clone(),
+                    start,
+                    end,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn template_name(control: &Json) -> Option<&str> {
+    control.get("Template")?.get("Name")?.as_str()
+}
+
+fn is_component_instance(control: &Json) -> bool {
+    control
+        .get("Template")
+        .and_then(|t| t.get("Id"))
+        .and_then(Json::as_str)
+        .is_some_and(|id| id.ends_with("/Component"))
+}
+
+fn walk(value: &Json, frozen: bool, editable: &mut Vec<bool>) {
+    match value {
+        Json::Object(object) => {
+            let frozen = frozen || is_component_instance(value);
+            for (key, child) in object.iter() {
+                if key == "InvariantScript" && child.as_str().is_some() {
+                    editable.push(!frozen);
+                } else {
+                    walk(child, frozen, editable);
+                }
+            }
+        }
+        Json::Array(items) => {
+            for item in items {
+                walk(item, frozen, editable);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Byte ranges of the string values of `"InvariantScript"` keys; works on compact and
+/// indented JSON alike without parsing the document.
+fn invariant_scripts(data: &[u8]) -> Vec<(usize, usize)> {
+    const KEY: &[u8] = b"\"InvariantScript\"";
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(found) = find(&data[at..], KEY) {
+        let mut i = at + found + KEY.len();
+        at = i;
+        while data.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        if data.get(i) != Some(&b':') {
+            continue;
+        }
+        i += 1;
+        while data.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        if data.get(i) != Some(&b'"') {
+            continue;
+        }
+        let start = i + 1;
+        let mut j = start;
+        while let Some(&c) = data.get(j) {
+            match c {
+                b'\\' => j += 2,
+                b'"' => break,
+                _ => j += 1,
+            }
+        }
+        if j <= data.len() {
+            out.push((start, j));
+        }
+        at = j.min(data.len());
+    }
+    out
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Positions of `count` changes on each side, spread evenly over the app's formulas and
+/// alternating between the sides so they never touch the same formula.
+pub fn spread(scripts: &[Script], count: usize) -> (Vec<Script>, Vec<Script>) {
+    let picks = (2 * count).min(scripts.len());
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for k in 0..picks {
+        // The middle of each of `picks` equal slices, so one change per side lands in two
+        // different controls a third of the app apart.
+        let index = (2 * k + 1) * scripts.len() / (2 * picks);
+        if let Some(s) = scripts.get(index) {
+            if k % 2 == 0 {
+                ours.push(s.clone());
+            } else {
+                theirs.push(s.clone());
+            }
+        }
+    }
+    (ours, theirs)
+}
+
+/// The marker a changed formula carries, so the merged result can be checked for it.
+pub fn tag(side: &str, k: usize) -> String {
+    format!("msapp-bench {side} {k}")
+}
+
+/// `app` with the given formulas wrapped as `If(true, OLD, "TAG")`. Edited entries are
+/// deflated again; all others are copied compressed, as Studio leaves untouched content
+/// byte-identical between saves.
+pub fn with_changes(app: &[u8], changes: &[Script], side: &str) -> Result<Vec<u8>> {
+    let archive = container::read_archive(app, "app", &Limits::default())?;
+    let mut writer = ArchiveWriter::new();
+    let mut k = 0;
+    for entry in &archive.entries {
+        let mut mine: Vec<&Script> = changes.iter().filter(|s| s.entry == entry.name).collect();
+        if mine.is_empty() {
+            writer.copy_raw_from(app, &entry.name)?;
+            continue;
+        }
+        mine.sort_by_key(|s| s.start);
+        let mut data = Vec::with_capacity(entry.data.len() + 64 * mine.len());
+        let mut copied = 0;
+        for s in mine {
+            data.extend_from_slice(entry.data.get(copied..s.start).unwrap_or_default());
+            data.extend_from_slice(b"If(true, ");
+            data.extend_from_slice(entry.data.get(s.start..s.end).unwrap_or_default());
+            data.extend_from_slice(format!(", \\\"{}\\\")", tag(side, k)).as_bytes());
+            k += 1;
+            copied = s.end;
+        }
+        data.extend_from_slice(entry.data.get(copied..).unwrap_or_default());
+        writer.add(&entry.name, &data)?;
+    }
+    writer.finish()
+}
+
+/// Total uncompressed size of an app's entries.
+pub fn uncompressed_size(app: &[u8]) -> Result<u64> {
+    Ok(container::list_entries(app, "app", &Limits::default())?
+        .iter()
+        .map(|e| e.uncompressed_size)
+        .sum())
+}
+
+/// An app of `screens` screens made of copies of one real screen of `source` (controls
+/// renamed so every name stays unique; editor state copied along), for growth figures on
+/// realistic controls rather than bare labels.
+pub fn cloned_app(source: &[u8], screen: &str, screens: usize) -> Result<Vec<u8>> {
+    let app = parse_msapp(source, "clone source")?;
+    let (mut tree, _) = unpack_app(&app, "clone source", &UnpackOptions::default())?;
+    let yaml_path = format!("Src/{screen}.fx.yaml");
+    let state_path = format!("Src/EditorState/{screen}.editorstate.json");
+    let yaml = String::from_utf8_lossy(tree.get(&yaml_path).unwrap_or_default()).into_owned();
+    let state = tree
+        .get(&state_path)
+        .map(|b| String::from_utf8_lossy(b).into_owned());
+    let names = control_names(&yaml);
+    let manifest_text =
+        String::from_utf8_lossy(tree.get("CanvasManifest.json").unwrap_or_default()).into_owned();
+    let mut manifest = json::parse(&manifest_text).map_err(|e| e.into_error("manifest"))?;
+    let order = manifest
+        .get_mut("ScreenOrder")
+        .and_then(Json::as_array_mut)
+        .ok_or_else(|| msapp_merge::Error::invalid("manifest", "no ScreenOrder"))?;
+    let mut copy = 0;
+    while order.len() < screens {
+        copy += 1;
+        let suffix = format!("_c{copy}");
+        let new_screen = format!("{screen}{suffix}");
+        tree.insert(
+            format!("Src/{new_screen}.fx.yaml"),
+            rename(&yaml, &names, &suffix).into_bytes(),
+        );
+        if let Some(state) = &state {
+            tree.insert(
+                format!("Src/EditorState/{new_screen}.editorstate.json"),
+                rename(state, &names, &suffix).into_bytes(),
+            );
+        }
+        order.push(Json::str(new_screen));
+    }
+    tree.insert_json("CanvasManifest.json", &manifest);
+    let (packed, _) = pack_tree(&tree)?;
+    msapp_bytes(&packed)
+}
+
+/// Control names declared in an `.fx.yaml` file (`Name As template:` lines).
+fn control_names(yaml: &str) -> Vec<String> {
+    yaml.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let (name, _) = line.split_once(" As ")?;
+            line.ends_with(':')
+                .then(|| name.trim_matches('\'').to_string())
+        })
+        .filter(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'))
+        .collect()
+}
+
+/// Every identifier token of `text` that is one of `names`, suffixed. Formula references,
+/// editor-state keys and parent names all follow.
+fn rename(text: &str, names: &[String], suffix: &str) -> String {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut token = String::new();
+    for c in text.chars() {
+        if is_ident(c) {
+            token.push(c);
+            continue;
+        }
+        flush(&mut out, &mut token, names, suffix);
+        out.push(c);
+    }
+    flush(&mut out, &mut token, names, suffix);
+    out
+}
+
+fn flush(out: &mut String, token: &mut String, names: &[String], suffix: &str) {
+    out.push_str(token);
+    if !token.is_empty() && names.iter().any(|n| n == token) {
+        out.push_str(suffix);
+    }
+    token.clear();
+}

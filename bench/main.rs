@@ -1,0 +1,627 @@
+//! `cargo bench --bench msapp`: wall time and peak memory of every command on the corpus apps
+//! and on generated apps of growing size, each next to the naive floor (inflate the three
+//! inputs, deflate one output, same zip library). Writes `bench/results/`.
+//!
+//! Options (after `--`): `--runs N` (default 5), `--quick` (3 runs, sizes 10 and 100, the
+//! largest corpus app only), `--only TEXT` (subjects whose name contains TEXT), `--sizes
+//! 10,100,500`, `--no-corpus`, `--no-synthetic`, `--no-phases`, `--out DIR`, `--corpus DIR`.
+
+mod inputs;
+mod measure;
+mod phases;
+mod report;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Duration;
+
+use msapp_merge::container::{self, Limits};
+
+use measure::{Sample, Stats};
+
+// The same allocator as the binary, so the in-process figures and the floors compare fairly.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const MERGE_BIN: &str = env!("CARGO_BIN_EXE_msapp-merge");
+/// Changes per side of "merge with many changes".
+const MANY: usize = 100;
+/// Changes per side measured on the largest generated app of each series.
+const SWEEP: &[usize] = &[1, 10, 100, 1000];
+/// Labels per screen of the label-only series.
+const LABELS_PER_SCREEN: usize = 20;
+/// The real screen the realistic series is made of, and its app.
+const CLONE_APP: &str = "AnimationControlIdIsGuid.msapp";
+const CLONE_SCREEN: &str = "Screen2";
+
+pub struct Config {
+    pub runs: usize,
+    pub quick: bool,
+    pub only: Option<String>,
+    pub sizes: Vec<usize>,
+    pub corpus: bool,
+    pub synthetic: bool,
+    pub phases: bool,
+    pub out: PathBuf,
+    pub corpus_dir: PathBuf,
+    pub args: String,
+}
+
+impl Config {
+    fn parse(args: &[String]) -> Result<Config, String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut cfg = Config {
+            runs: 5,
+            quick: false,
+            only: None,
+            sizes: vec![10, 100, 500],
+            corpus: true,
+            synthetic: true,
+            phases: true,
+            out: root.join("bench/results"),
+            corpus_dir: root.join("../shared/corpus/apps"),
+            args: args
+                .iter()
+                .filter(|a| *a != "--bench")
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            let mut value = || it.next().cloned().ok_or(format!("{arg} needs a value"));
+            match arg.as_str() {
+                // cargo bench passes this to every bench target.
+                "--bench" => {}
+                "--runs" => cfg.runs = value()?.parse().map_err(|e| format!("--runs: {e}"))?,
+                "--quick" => {
+                    cfg.quick = true;
+                    cfg.runs = 3;
+                    cfg.sizes = vec![10, 100];
+                }
+                "--only" => cfg.only = Some(value()?),
+                "--sizes" => {
+                    cfg.sizes = value()?
+                        .split(',')
+                        .map(|s| s.trim().parse().map_err(|e| format!("--sizes: {e}")))
+                        .collect::<Result<_, _>>()?
+                }
+                "--no-corpus" => cfg.corpus = false,
+                "--no-synthetic" => cfg.synthetic = false,
+                "--no-phases" => cfg.phases = false,
+                "--out" => cfg.out = PathBuf::from(value()?),
+                "--corpus" => cfg.corpus_dir = PathBuf::from(value()?),
+                other => return Err(format!("unknown option {other}")),
+            }
+        }
+        cfg.runs = cfg.runs.max(1);
+        Ok(cfg)
+    }
+}
+
+/// What one measured command is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Op {
+    /// Inflate base, ours, theirs; deflate ours into the output.
+    Floor,
+    /// Inflate one app.
+    Inflate,
+    /// Sketch of the proposed fast path's lower bound: decide per entry from the central
+    /// directories (CRC, size) which side changed it and copy it compressed from that side.
+    EntryCopy,
+    Merge(usize),
+    Textconv,
+    Unpack,
+    Pack,
+    Check,
+}
+
+impl Op {
+    pub fn name(self) -> String {
+        match self {
+            Op::Floor => "floor".into(),
+            Op::Inflate => "inflate".into(),
+            Op::EntryCopy => "entry-copy".into(),
+            Op::Merge(n) => format!("merge-{n}"),
+            Op::Textconv => "textconv".into(),
+            Op::Unpack => "unpack".into(),
+            Op::Pack => "pack".into(),
+            Op::Check => "check".into(),
+        }
+    }
+}
+
+/// An app to measure.
+pub struct Subject {
+    pub series: &'static str,
+    pub name: String,
+    pub screens: Option<usize>,
+    pub base: Vec<u8>,
+    pub merge_counts: Vec<usize>,
+}
+
+/// Everything measured on one subject.
+pub struct Measured {
+    pub series: &'static str,
+    pub name: String,
+    pub screens: Option<usize>,
+    pub compressed: u64,
+    pub uncompressed: u64,
+    pub formulas: usize,
+    /// Changes per side requested -> made (an app with few formulas gets fewer).
+    pub changes: BTreeMap<usize, usize>,
+    pub stats: BTreeMap<Op, Stats>,
+    pub load: String,
+    pub notes: Vec<String>,
+}
+
+impl Measured {
+    pub fn get(&self, op: Op) -> Option<&Stats> {
+        self.stats.get(&op)
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("__floor") => return exit(floor(args.get(1..).unwrap_or_default(), true)),
+        Some("__inflate") => return exit(floor(args.get(1..).unwrap_or_default(), false)),
+        Some("__entry_copy") => return exit(entry_copy(args.get(1..).unwrap_or_default())),
+        _ => {}
+    }
+    let cfg = match Config::parse(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("msapp bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    exit(run(&cfg))
+}
+
+fn exit(r: Result<(), String>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("msapp bench: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The naive floor as its own process: read and inflate every entry of the inputs and, for
+/// the merge floor, deflate the second input's entries into the output file.
+fn floor(args: &[String], write: bool) -> Result<(), String> {
+    let (inputs, output) = if write {
+        match args {
+            [a, b, c, out] => (vec![a, b, c], Some(out)),
+            _ => return Err("usage: __floor BASE OURS THEIRS OUT".into()),
+        }
+    } else {
+        (args.iter().collect(), None)
+    };
+    let mut archives = Vec::new();
+    for path in inputs {
+        let bytes = fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+        archives.push(
+            container::read_archive(&bytes, path, &Limits::default()).map_err(|e| e.to_string())?,
+        );
+    }
+    if let (Some(out), Some(ours)) = (output, archives.get(1)) {
+        let entries: Vec<(String, Vec<u8>)> = ours
+            .entries
+            .iter()
+            .map(|e| (e.name.clone(), e.data.clone()))
+            .collect();
+        let bytes = container::write_archive(&entries).map_err(|e| e.to_string())?;
+        fs::write(out, bytes).map_err(|e| format!("{out}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The fast path's floor: no entry is inflated; each is copied compressed from the side that
+/// changed it. Entries changed on both sides are counted (the real fast path would merge
+/// them) and taken from ours. Cross-entry checks and the client checksum are left out.
+fn entry_copy(args: &[String]) -> Result<(), String> {
+    let [base, ours, theirs, out] = args else {
+        return Err("usage: __entry_copy BASE OURS THEIRS OUT".into());
+    };
+    let read = |p: &String| fs::read(p).map_err(|e| format!("{p}: {e}"));
+    let (base, ours, theirs) = (read(base)?, read(ours)?, read(theirs)?);
+    let list = |bytes: &[u8]| {
+        container::list_entries(bytes, "side", &Limits::default())
+            .map_err(|e| e.to_string())
+            .map(|entries| {
+                entries
+                    .into_iter()
+                    .map(|e| (e.name.clone(), (e.crc32, e.uncompressed_size)))
+                    .collect::<BTreeMap<_, _>>()
+            })
+    };
+    let (b, o, t) = (list(&base)?, list(&ours)?, list(&theirs)?);
+    let mut writer = container::ArchiveWriter::new();
+    let mut both_changed = 0;
+    for (name, facts) in &o {
+        let ours_changed = b.get(name) != Some(facts);
+        match t.get(name) {
+            Some(theirs_facts) if !ours_changed && b.get(name) != Some(theirs_facts) => {
+                writer.copy_raw_from(&theirs, name)
+            }
+            Some(theirs_facts) if ours_changed && b.get(name) != Some(theirs_facts) => {
+                if theirs_facts != facts {
+                    both_changed += 1;
+                }
+                writer.copy_raw_from(&ours, name)
+            }
+            // Deleted by theirs and untouched by ours: gone.
+            None if !ours_changed => continue,
+            _ => writer.copy_raw_from(&ours, name),
+        }
+        .map_err(|e| e.to_string())?;
+    }
+    for name in t
+        .keys()
+        .filter(|n| !o.contains_key(*n) && !b.contains_key(*n))
+    {
+        writer
+            .copy_raw_from(&theirs, name)
+            .map_err(|e| e.to_string())?;
+    }
+    let bytes = writer.finish().map_err(|e| e.to_string())?;
+    fs::write(out, bytes).map_err(|e| format!("{out}: {e}"))?;
+    if both_changed > 0 {
+        eprintln!("{both_changed} entries changed on both sides");
+    }
+    Ok(())
+}
+
+fn run(cfg: &Config) -> Result<(), String> {
+    fs::create_dir_all(&cfg.out).map_err(|e| format!("{}: {e}", cfg.out.display()))?;
+    let started_load = report::loadavg();
+    let mut measured = Vec::new();
+    let mut phase_rows = None;
+
+    if cfg.corpus {
+        let mut apps = corpus_apps(&cfg.corpus_dir)?;
+        if cfg.quick {
+            apps.truncate(1);
+        }
+        let largest = apps.first().map(|(n, _)| n.clone());
+        for (name, path) in apps {
+            if !selected(cfg, &name) {
+                continue;
+            }
+            let base = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let subject = Subject {
+                series: "corpus",
+                name: name.clone(),
+                screens: None,
+                base,
+                merge_counts: vec![1, MANY],
+            };
+            let m = measure_subject(cfg, &subject)?;
+            if cfg.phases && Some(&name) == largest.as_ref() {
+                phase_rows = Some(measure_phases(cfg, &subject)?);
+            }
+            measured.push(m);
+        }
+    }
+
+    if cfg.synthetic {
+        let clone_source = fs::read(cfg.corpus_dir.join(CLONE_APP))
+            .map_err(|e| format!("{CLONE_APP}: {e} (needed for the cloned-screen series)"))?;
+        let largest = cfg.sizes.iter().copied().max().unwrap_or(0);
+        for &screens in &cfg.sizes {
+            let counts = if screens == largest {
+                SWEEP.to_vec()
+            } else {
+                vec![1, MANY]
+            };
+            let labels_name = format!("labels-{screens}");
+            if selected(cfg, &labels_name) {
+                eprintln!("generating {labels_name}");
+                let base = msapp_merge::synthetic::synthetic_app(screens, LABELS_PER_SCREEN, &[])
+                    .map_err(|e| e.to_string())?;
+                let subject = Subject {
+                    series: "labels",
+                    name: labels_name,
+                    screens: Some(screens),
+                    base,
+                    merge_counts: counts.clone(),
+                };
+                measured.push(measure_subject(cfg, &subject)?);
+            }
+            let cloned_name = format!("cloned-{screens}");
+            if selected(cfg, &cloned_name) {
+                eprintln!("generating {cloned_name}");
+                let base = inputs::cloned_app(&clone_source, CLONE_SCREEN, screens)
+                    .map_err(|e| e.to_string())?;
+                let subject = Subject {
+                    series: "cloned",
+                    name: cloned_name,
+                    screens: Some(screens),
+                    base,
+                    merge_counts: counts,
+                };
+                measured.push(measure_subject(cfg, &subject)?);
+            }
+        }
+    }
+
+    let finished_load = report::loadavg();
+    report::write_all(
+        cfg,
+        &measured,
+        phase_rows.as_deref(),
+        &started_load,
+        &finished_load,
+    )
+}
+
+fn selected(cfg: &Config, name: &str) -> bool {
+    cfg.only.as_deref().is_none_or(|only| name.contains(only))
+}
+
+/// Corpus apps, largest first.
+fn corpus_apps(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
+    let mut apps = Vec::new();
+    let listing = fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in listing.flatten() {
+        let path = entry.path();
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("msapp"))
+        {
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            apps.push((size, name, path));
+        }
+    }
+    apps.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    Ok(apps.into_iter().map(|(_, n, p)| (n, p)).collect())
+}
+
+fn measure_phases(cfg: &Config, subject: &Subject) -> Result<Vec<(String, Duration)>, String> {
+    eprintln!("  phases of merge-1 on {}", subject.name);
+    let scripts = inputs::scripts(&subject.base).map_err(|e| e.to_string())?;
+    let (o, t) = inputs::spread(&scripts, 1);
+    let ours = inputs::with_changes(&subject.base, &o, "ours").map_err(|e| e.to_string())?;
+    let theirs = inputs::with_changes(&subject.base, &t, "theirs").map_err(|e| e.to_string())?;
+    let times = phases::merge_phases([&subject.base, &ours, &theirs], cfg.runs)
+        .map_err(|e| e.to_string())?;
+    Ok(phases::STEPS
+        .iter()
+        .chain([&phases::CHECKSUM_STEP])
+        .map(|s| s.to_string())
+        .zip(times)
+        .collect())
+}
+
+fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> {
+    eprintln!("measuring {} ({} bytes)", subject.name, subject.base.len());
+    let tmp = tempfile::Builder::new()
+        .prefix("msapp-bench-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    // MSAPP_BENCH_KEEP=1 keeps the inputs for a closer look.
+    let dir = if std::env::var_os("MSAPP_BENCH_KEEP").is_some() {
+        let kept = tmp.keep();
+        eprintln!("  inputs kept in {}", kept.display());
+        kept
+    } else {
+        tmp.path().to_path_buf()
+    };
+    let dir = dir.as_path();
+    let err = |e: msapp_merge::Error| format!("{}: {e}", subject.name);
+    let base = dir.join("base.msapp");
+    fs::write(&base, &subject.base).map_err(|e| e.to_string())?;
+    let mut m = Measured {
+        series: subject.series,
+        name: subject.name.clone(),
+        screens: subject.screens,
+        compressed: subject.base.len() as u64,
+        uncompressed: inputs::uncompressed_size(&subject.base).map_err(err)?,
+        formulas: 0,
+        changes: BTreeMap::new(),
+        stats: BTreeMap::new(),
+        load: report::loadavg(),
+        notes: Vec::new(),
+    };
+    let scripts = inputs::scripts(&subject.base).map_err(err)?;
+    m.formulas = scripts.len();
+
+    let side = |tag: &str, n: usize| dir.join(format!("{tag}-{n}.msapp"));
+    let mut ops = vec![Op::Floor, Op::Inflate, Op::EntryCopy];
+    for &n in &subject.merge_counts {
+        let (ours, theirs) = inputs::spread(&scripts, n);
+        if ours.is_empty() || theirs.is_empty() {
+            m.notes
+                .push(format!("merge-{n}: the app has too few formulas to change"));
+            continue;
+        }
+        m.changes.insert(n, ours.len());
+        let ours_bytes = inputs::with_changes(&subject.base, &ours, "ours").map_err(err)?;
+        let theirs_bytes = inputs::with_changes(&subject.base, &theirs, "theirs").map_err(err)?;
+        fs::write(side("ours", n), ours_bytes).map_err(|e| e.to_string())?;
+        fs::write(side("theirs", n), theirs_bytes).map_err(|e| e.to_string())?;
+        if let Some(problem) = proves_merge(dir, &base, n, ours.len(), theirs.len()) {
+            m.notes.push(format!("merge-{n}: {problem}"));
+        }
+        ops.push(Op::Merge(n));
+    }
+    ops.extend([Op::Textconv, Op::Unpack]);
+    let tree = dir.join("tree");
+    let unpacked = command(Op::Unpack, dir, &base)
+        .arg(&tree)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if unpacked {
+        ops.push(Op::Pack);
+    } else {
+        m.notes
+            .push("unpack fails on this app; pack not measured".into());
+    }
+    ops.push(Op::Check);
+
+    // Round-robin over the commands, so load from other work on the machine spreads over
+    // all of them instead of skewing one.
+    let mut samples: BTreeMap<Op, Vec<Sample>> = BTreeMap::new();
+    for round in 0..cfg.runs {
+        eprintln!("  round {}/{}", round + 1, cfg.runs);
+        for &op in &ops {
+            let out = dir.join(format!("run-{}", op.name()));
+            let _ = fs::remove_dir_all(&out);
+            let _ = fs::remove_file(&out);
+            let mut cmd = command(op, dir, &base);
+            if matches!(
+                op,
+                Op::Floor | Op::EntryCopy | Op::Merge(_) | Op::Unpack | Op::Pack
+            ) {
+                cmd.arg(&out);
+            }
+            let sample = measure::run(&mut cmd).map_err(|e| format!("{}: {e}", op.name()))?;
+            let acceptable = match op {
+                // check reports findings with 1 (a corpus app may have some).
+                Op::Check => matches!(sample.exit_code, Some(0 | 1)),
+                _ => sample.exit_code == Some(0),
+            };
+            if !acceptable {
+                let note = format!(
+                    "{} exited with {:?}: {}",
+                    op.name(),
+                    sample.exit_code,
+                    first_line(&fs::read_to_string(dir.join("stderr.txt")).unwrap_or_default())
+                );
+                if !m.notes.contains(&note) {
+                    m.notes.push(note);
+                }
+                continue;
+            }
+            let findings = "check reports findings on this app".to_string();
+            if op == Op::Check && sample.exit_code == Some(1) && !m.notes.contains(&findings) {
+                m.notes.push(findings);
+            }
+            samples.entry(op).or_default().push(sample);
+        }
+    }
+    for (op, list) in samples {
+        if let Some(stats) = Stats::of(&list) {
+            m.stats.insert(op, stats);
+        }
+    }
+    Ok(m)
+}
+
+fn first_line(text: &str) -> String {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// The command for `op` on the subject in `dir`, missing only its output argument.
+fn command(op: Op, dir: &Path, base: &Path) -> Command {
+    let me = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("msapp-bench"));
+    let mut cmd = match op {
+        Op::Floor => {
+            let mut c = Command::new(me);
+            c.arg("__floor")
+                .arg(base)
+                .arg(dir.join("ours-1.msapp"))
+                .arg(dir.join("theirs-1.msapp"));
+            c
+        }
+        Op::Inflate => {
+            let mut c = Command::new(me);
+            c.arg("__inflate").arg(base);
+            c
+        }
+        Op::EntryCopy => {
+            let mut c = Command::new(me);
+            c.arg("__entry_copy")
+                .arg(base)
+                .arg(dir.join("ours-1.msapp"))
+                .arg(dir.join("theirs-1.msapp"));
+            c
+        }
+        Op::Merge(n) => {
+            let mut c = Command::new(MERGE_BIN);
+            c.arg("merge")
+                .arg(base)
+                .arg(dir.join(format!("ours-{n}.msapp")))
+                .arg(dir.join(format!("theirs-{n}.msapp")))
+                .arg("-o");
+            c
+        }
+        Op::Textconv => {
+            let mut c = Command::new(MERGE_BIN);
+            c.arg("textconv").arg(base);
+            c
+        }
+        Op::Unpack => {
+            let mut c = Command::new(MERGE_BIN);
+            c.arg("unpack").arg(base);
+            c
+        }
+        Op::Pack => {
+            let mut c = Command::new(MERGE_BIN);
+            c.arg("pack").arg(dir.join("tree"));
+            c
+        }
+        Op::Check => {
+            let mut c = Command::new(MERGE_BIN);
+            c.arg("check").arg(base);
+            c
+        }
+    };
+    cmd.current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    match fs::File::create(dir.join("stderr.txt")) {
+        Ok(f) => cmd.stderr(f),
+        Err(_) => cmd.stderr(Stdio::null()),
+    };
+    cmd
+}
+
+/// Runs the merge once and checks that it is clean and carries every change of both sides,
+/// so the figures are those of a real merge. `None` when it does.
+fn proves_merge(
+    dir: &Path,
+    base: &Path,
+    n: usize,
+    ours_changes: usize,
+    theirs_changes: usize,
+) -> Option<String> {
+    let out = dir.join(format!("proof-{n}.msapp"));
+    let status = command(Op::Merge(n), dir, base).arg(&out).status();
+    match status.map(|s| s.code()) {
+        Ok(Some(0)) => {}
+        Ok(code) => {
+            let err = fs::read_to_string(dir.join("stderr.txt")).unwrap_or_default();
+            return Some(format!("merge exited with {code:?}: {}", first_line(&err)));
+        }
+        Err(e) => return Some(format!("merge did not run: {e}")),
+    }
+    let bytes = fs::read(&out).ok()?;
+    let archive = container::read_archive(&bytes, "merged", &Limits::default()).ok()?;
+    let text: Vec<&[u8]> = archive.entries.iter().map(|e| e.data.as_slice()).collect();
+    let missing = (0..ours_changes)
+        .map(|k| inputs::tag("ours", k))
+        .chain((0..theirs_changes).map(|k| inputs::tag("theirs", k)))
+        .filter(|tag| {
+            !text
+                .iter()
+                .any(|t| t.windows(tag.len()).any(|w| w == tag.as_bytes()))
+        })
+        .count();
+    (missing > 0).then(|| format!("{missing} change(s) missing from the merged app"))
+}
