@@ -392,6 +392,16 @@ fn merge_manifest(
         });
     }
     let mut order = seq.items;
+    if seq.conflicts.is_empty()
+        && let Some(c) = first_screen_clash(&bo, &oo, &to, &screen_set)
+    {
+        // Ours' first screen leads until the conflict is resolved.
+        if let Some(first) = c.ours.clone() {
+            order.retain(|s| *s != first);
+            order.insert(0, first);
+        }
+        out.conflicts.push(c);
+    }
     let mut missing: Vec<&String> = screens.iter().filter(|s| !order.contains(s)).collect();
     missing.sort();
     order.extend(missing.into_iter().cloned());
@@ -400,6 +410,36 @@ fn merge_manifest(
         Json::Array(order.into_iter().map(Json::String).collect()),
     );
     Some(json::to_normalized_string(&Json::Object(manifest)).into_bytes())
+}
+
+/// The first screen is where the app opens (unless `App.StartScreen` says otherwise): both
+/// sides putting a different screen first is a conflict even when their moves combine into
+/// one order pair by pair (that order would open on a screen neither side chose).
+fn first_screen_clash(
+    base: &Option<Json>,
+    ours: &Option<Json>,
+    theirs: &Option<Json>,
+    screens: &HashSet<&String>,
+) -> Option<Conflict> {
+    let first = |j: &Option<Json>| -> Option<String> {
+        j.as_ref()?
+            .as_array()?
+            .iter()
+            .filter_map(Json::as_str)
+            .find(|s| screens.contains(&s.to_string()))
+            .map(str::to_string)
+    };
+    let (b, o, t) = (first(base), first(ours), first(theirs));
+    if o == b || t == b || o == t {
+        return None;
+    }
+    Some(Conflict {
+        at: "CanvasManifest.json: ScreenOrder (first screen)".into(),
+        kind: ConflictKind::Order,
+        base: b,
+        ours: o,
+        theirs: t,
+    })
 }
 
 /// Entropy maps keyed by control name.
