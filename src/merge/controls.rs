@@ -15,6 +15,7 @@ use crate::source::SourceTree;
 use super::conflict::{Conflict, ConflictKind, Note};
 use super::json::{JsonMergeOptions, Policy, merge_json};
 use super::sequence::{Favor, merge_sequence_with};
+use super::statements::merge_appends;
 use super::text::{TextMergeOptions, merge_text};
 
 /// One control as read from a side's `.fx.yaml` files.
@@ -502,6 +503,19 @@ impl ControlsMerger<'_> {
     ) -> Result<Option<PropValue>> {
         let at = format!("{control}.{prop}");
         if let (Some(ov), Some(tv)) = (ov, tv) {
+            // Statement chains where both sides appended: base's, ours' new, theirs' new.
+            let named = prop == "Formulas";
+            if (named || (prop == "OnStart" && bv.is_some()))
+                && let Some(text) = merge_appends(bv.unwrap_or(""), ov, tv, named)
+            {
+                out.notes.push(Note {
+                    at,
+                    message:
+                        "both sides appended statements; kept ours' then theirs': review the order"
+                            .into(),
+                });
+                return Ok(Some(PropValue::Clean(text)));
+            }
             // Line merge wants whole lines; formulas rarely end with a newline.
             let nl = |s: &str| format!("{s}\n");
             let merged = merge_text(&nl(bv.unwrap_or("")), &nl(ov), &nl(tv), self.text_opts)?;

@@ -10,6 +10,7 @@ pub mod file;
 pub mod json;
 pub mod report;
 pub mod sequence;
+pub mod statements;
 pub mod text;
 pub mod tree;
 
