@@ -122,6 +122,11 @@ pub fn merge_trees(
         }
     }
 
+    out.conflicts.extend(renamed_apart(
+        [base, ours, theirs],
+        [&sides.0, &sides.1, &sides.2],
+        &controls.names,
+    ));
     let entropy = merge_entropy(base, ours, theirs, &controls, &mut out);
     if let Some(e) = entropy {
         let bytes = json::to_normalized_string(&e).into_bytes();
@@ -565,6 +570,65 @@ fn merge_entropy(
         }
     }
     Some(Json::Object(e))
+}
+
+/// Both sides renamed one control to different names: the control merge sees two new
+/// controls, and only the unique id (which a rename keeps) tells it was one. Reported so the
+/// app does not silently end up with two copies.
+fn renamed_apart(
+    trees: [&SourceTree; 3],
+    sides: [&SideControls; 3],
+    names: &HashSet<String>,
+) -> Vec<Conflict> {
+    let [b, o, t] = trees.map(|tree| parse(tree.get("Entropy/Entropy.json")));
+    let type_of = |side: usize, name: &str| {
+        sides
+            .get(side)
+            .and_then(|s| s.nodes.get(name))
+            .map(|n| n.type_name.clone())
+    };
+    let mut found = Vec::new();
+    for map in ["ControlUniqueIds", "ControlUniqueGuids"] {
+        let ids = |j: &Option<Json>| -> Vec<(String, String)> {
+            j.as_ref()
+                .and_then(|j| j.get(map))
+                .and_then(Json::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.to_string(), json::to_compact_string(v)))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (bi, oi, ti) = (ids(&b), ids(&o), ids(&t));
+        let new_name = |side: &[(String, String)], id: &str| {
+            side.iter()
+                .find(|(n, v)| v == id && !bi.iter().any(|(bn, _)| bn == n))
+                .map(|(n, _)| n.clone())
+        };
+        for (name, id) in &bi {
+            if names.contains(name) {
+                continue;
+            }
+            // Same type on all three sides: a deleted id reused for a new control is not a
+            // rename.
+            if let (Some(on), Some(tn)) = (new_name(&oi, id), new_name(&ti, id))
+                && on != tn
+                && type_of(0, name).is_some()
+                && type_of(0, name) == type_of(1, &on)
+                && type_of(0, name) == type_of(2, &tn)
+            {
+                found.push(Conflict {
+                    at: format!("{name} (renamed)"),
+                    kind: ConflictKind::BothChanged,
+                    base: Some(name.clone()),
+                    ours: Some(on),
+                    theirs: Some(tn),
+                });
+            }
+        }
+    }
+    found
 }
 
 /// `LastControlUniqueId` (in the manifest's Properties) never lags behind the ids in use.
