@@ -271,6 +271,7 @@ impl ControlsMerger<'_> {
             }
             order.insert(p.clone(), seq.items);
         }
+        self.untie_zindex(&mut merged, &order, &mut out);
 
         // Top parents and their files.
         let mut tops: Vec<String> = merged
@@ -638,6 +639,71 @@ impl ControlsMerger<'_> {
                     theirs: self.theirs.nodes.get(&name).and_then(|n| n.parent.clone()),
                 });
                 m.node.parent = ours_parent;
+            }
+        }
+    }
+
+    /// Both sides adding (or moving, or restacking) children of one parent usually pick the
+    /// same ZIndex; a tie makes the file order, and so the app, depend on chance. Each child
+    /// tied with a sibling that holds the value on ours' side moves to the top (max + 1), in
+    /// merged order; values ours itself gave twice are left alone.
+    fn untie_zindex(
+        &self,
+        merged: &mut HashMap<String, MergedNode>,
+        order: &HashMap<String, Vec<String>>,
+        out: &mut ControlsMerge,
+    ) {
+        let zindex = |m: &MergedNode| -> Option<f64> {
+            m.props
+                .iter()
+                .find(|(p, _)| p == "ZIndex")
+                .and_then(|(_, v)| match v {
+                    PropValue::Clean(s) => s.trim().parse::<f64>().ok().filter(|z| z.is_finite()),
+                    PropValue::Conflict { .. } => None,
+                })
+        };
+        let mut parents: Vec<&String> = order.keys().collect();
+        parents.sort();
+        for parent in parents {
+            let kids = order.get(parent).map(Vec::as_slice).unwrap_or_default();
+            let values: Vec<(String, f64)> = kids
+                .iter()
+                .filter_map(|k| Some((k.clone(), zindex(merged.get(k)?)?)))
+                .collect();
+            let ours_holds = |k: &str, z: f64| {
+                self.ours.nodes.get(k).is_some_and(|n| {
+                    n.parent.as_deref() == Some(parent.as_str())
+                        && n.prop("ZIndex").and_then(|v| v.trim().parse::<f64>().ok()) == Some(z)
+                })
+            };
+            let mut top = values.iter().map(|(_, z)| *z).fold(0.0, f64::max);
+            for (kid, z) in &values {
+                let tied = values.iter().any(|(other, oz)| other != kid && oz == z);
+                if !tied || ours_holds(kid, *z) {
+                    continue;
+                }
+                let holder = values
+                    .iter()
+                    .find(|(other, oz)| other != kid && oz == z && ours_holds(other, *z));
+                let Some((holder, _)) = holder else { continue };
+                top = top.floor() + 1.0;
+                let new = format!("{top}");
+                if let Some(m) = merged.get_mut(kid) {
+                    for (p, v) in m.props.iter_mut() {
+                        if p == "ZIndex" {
+                            *v = PropValue::Clean(new.clone());
+                        }
+                    }
+                    for (p, v) in m.node.props.iter_mut() {
+                        if p == "ZIndex" {
+                            *v = new.clone();
+                        }
+                    }
+                }
+                out.notes.push(Note {
+                    at: format!("{}.ZIndex", self.path_of(merged, kid)),
+                    message: format!("{z} is also {holder}'s; moved to {new}, on top"),
+                });
             }
         }
     }
