@@ -804,20 +804,56 @@ impl ControlsMerger<'_> {
                 wanted.push((n.clone(), top));
             }
         }
-        let mut hidden = Vec::new();
+        // Each side numbers hidden templates from one app-wide counter, so two galleries
+        // added on different sides can claim the same name: ours' (or base's) keeps it,
+        // theirs' gets a fresh one (invisible and unreferenced, so safe to rename).
+        let mut claims: Vec<(bool, String, String, String)> = Vec::new();
         for (n, top) in &wanted {
-            for side in [self.ours, self.theirs, self.base] {
+            for (is_theirs, side) in [(false, self.ours), (true, self.theirs), (false, self.base)] {
                 if let Some(Json::String(h)) = side
                     .states
                     .get(n)
                     .and_then(|(s, _)| s.get("GalleryTemplateChildName"))
                 {
-                    if !merged.contains_key(h)
-                        && !hidden.iter().any(|(x, _): &(String, String)| x == h)
-                    {
-                        hidden.push((h.clone(), top.clone()));
-                    }
+                    claims.push((is_theirs, n.clone(), h.clone(), top.clone()));
                     break;
+                }
+            }
+        }
+        claims.sort_by_key(|c| c.0);
+        let mut hidden: Vec<(String, String)> = Vec::new();
+        let mut owner: HashMap<String, String> = HashMap::new();
+        // Renamed hidden templates: new name -> (gallery, name on theirs' side).
+        let mut renamed: HashMap<String, (String, String)> = HashMap::new();
+        for (_, gallery, h, top) in claims {
+            if merged.contains_key(&h) {
+                continue;
+            }
+            match owner.get(&h) {
+                None => {
+                    owner.insert(h.clone(), gallery);
+                    hidden.push((h, top));
+                }
+                Some(g) if *g == gallery => {}
+                Some(g) => {
+                    let taken = |c: &String| {
+                        merged.contains_key(c)
+                            || owner.contains_key(c)
+                            || renamed.contains_key(c)
+                            || [self.base, self.ours, self.theirs]
+                                .iter()
+                                .any(|s| s.nodes.contains_key(c) || s.states.contains_key(c))
+                    };
+                    let fresh = (1..)
+                        .map(|i| format!("{h}_{i}"))
+                        .find(|c| !taken(c))
+                        .unwrap_or_default();
+                    out.notes.push(Note {
+                        at: format!("{gallery} (hidden template)"),
+                        message: format!("{h} is also {g}'s; renamed to {fresh}"),
+                    });
+                    renamed.insert(fresh.clone(), (gallery, h));
+                    hidden.push((fresh, top));
                 }
             }
         }
@@ -852,9 +888,20 @@ impl ControlsMerger<'_> {
         }
 
         let mut per_top: BTreeMap<String, Object> = BTreeMap::new();
+        let renamed_by_gallery: HashMap<&String, &String> =
+            renamed.iter().map(|(new, (g, _))| (g, new)).collect();
         for (name, top) in &wanted {
             let get = |s: &SideControls| s.states.get(name).map(|(o, _)| Json::Object(o.clone()));
-            let (b, o, t) = (get(self.base), get(self.ours), get(self.theirs));
+            let (b, o, t) = match renamed.get(name) {
+                Some((_, old)) => {
+                    let mut t = self.theirs.states.get(old).map(|(o, _)| o.clone());
+                    if let Some(t) = t.as_mut() {
+                        t.insert("Name", Json::str(name));
+                    }
+                    (None, None, t.map(Json::Object))
+                }
+                None => (get(self.base), get(self.ours), get(self.theirs)),
+            };
             let result = merge_json(b.as_ref(), o.as_ref(), t.as_ref(), &opts);
             for c in result.conflicts.iter().filter(|c| c.resolved) {
                 out.notes.push(Note {
@@ -867,6 +914,9 @@ impl ControlsMerger<'_> {
             };
             if let Some(pi) = parent_index.get(name) {
                 state.insert("ParentIndex", Json::from_i64(*pi));
+            }
+            if let Some(hidden) = renamed_by_gallery.get(name) {
+                state.insert("GalleryTemplateChildName", Json::str(hidden.as_str()));
             }
             per_top
                 .entry(top.clone())
