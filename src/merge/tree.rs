@@ -54,18 +54,74 @@ fn json_text(v: &Option<Json>) -> Option<String> {
 }
 
 fn json_conflict(path: &str, c: &JsonConflict, kind: ConflictKind) -> Conflict {
-    let at = if c.path.is_empty() {
+    let mut at_path = c.path.clone();
+    let (mut ours, mut theirs) = (c.ours.as_ref(), c.theirs.as_ref());
+    // Added on both sides: point at where the two additions differ, not at the whole value
+    // (two data source files usually differ in one field deep inside).
+    if c.base.is_none()
+        && let (Some(o), Some(t)) = (ours, theirs)
+    {
+        let (step, o, t) = narrow(o, t);
+        at_path.extend(step);
+        (ours, theirs) = (Some(o), Some(t));
+    }
+    let at = if at_path.is_empty() {
         path.to_string()
     } else {
-        format!("{path}: {}", c.path.join("."))
+        format!("{path}: {}", at_path.join("."))
     };
+    let text = |v: Option<&Json>| v.map(|j| one_line(&json::to_compact_string(j)));
     Conflict {
         at,
         kind,
         base: json_text(&c.base),
-        ours: json_text(&c.ours),
-        theirs: json_text(&c.theirs),
+        ours: text(ours),
+        theirs: text(theirs),
     }
+}
+
+/// The deepest place where `a` and `b` differ in exactly one member or element.
+fn narrow<'a>(mut a: &'a Json, mut b: &'a Json) -> (Vec<String>, &'a Json, &'a Json) {
+    let mut path = Vec::new();
+    for _ in 0..json::MAX_DEPTH {
+        let step = match (a, b) {
+            (Json::Object(x), Json::Object(y)) => {
+                let keys: Vec<&str> = x.keys().chain(y.keys()).collect();
+                let differing: HashSet<&str> =
+                    keys.into_iter().filter(|k| x.get(k) != y.get(k)).collect();
+                match differing.into_iter().collect::<Vec<_>>().as_slice() {
+                    [k] => match (x.get(k), y.get(k)) {
+                        (Some(xa), Some(yb)) => Some((k.to_string(), xa, yb)),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            (Json::Array(x), Json::Array(y)) if x.len() == y.len() => {
+                let differing: Vec<usize> =
+                    (0..x.len()).filter(|&i| x.get(i) != y.get(i)).collect();
+                match differing.as_slice() {
+                    [i] => x.get(*i).zip(y.get(*i)).map(|(xa, yb)| {
+                        let label = match xa.get("Name").and_then(Json::as_str) {
+                            Some(n) if yb.get("Name").and_then(Json::as_str) == Some(n) => {
+                                format!("[Name={n}]")
+                            }
+                            _ => format!("[{i}]"),
+                        };
+                        (label, xa, yb)
+                    }),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let Some((label, next_a, next_b)) = step else {
+            break;
+        };
+        path.push(label);
+        (a, b) = (next_a, next_b);
+    }
+    (path, a, b)
 }
 
 pub fn merge_trees(
