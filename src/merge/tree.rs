@@ -398,6 +398,26 @@ fn merge_manifest(
         take(&mut tj, "Header"),
     );
 
+    // Preview flags are a set: each side's enabled and disabled flags all apply.
+    let flags = |j: &mut Option<Json>| -> Option<Vec<String>> {
+        let props = j.as_mut()?.get_mut("Properties")?.as_object_mut()?;
+        let list: Option<Vec<String>> = props
+            .get(PREVIEW_FLAGS)?
+            .as_array()?
+            .iter()
+            .map(|f| f.as_str().map(str::to_string))
+            .collect();
+        props.remove(PREVIEW_FLAGS);
+        list
+    };
+    let (bf, of, tf) = (flags(&mut bj), flags(&mut oj), flags(&mut tj));
+    let merged_flags = match (&of, &tf) {
+        (Some(o), Some(t)) => {
+            Some(super::sequence::merge_sequence(&bf.unwrap_or_default(), o, t).items)
+        }
+        (o, t) => o.clone().or(t.clone()),
+    };
+
     let opts = JsonMergeOptions {
         policy: Policy::Strict,
         array_keys: Vec::new(),
@@ -414,6 +434,15 @@ fn merge_manifest(
         Some(Json::Object(m)) => m,
         _ => Object::new(),
     };
+    if let (Some(list), Some(props)) = (
+        merged_flags,
+        manifest.get_mut("Properties").and_then(Json::as_object_mut),
+    ) {
+        props.insert(
+            PREVIEW_FLAGS,
+            Json::Array(list.into_iter().map(Json::String).collect()),
+        );
+    }
 
     let header = if oh == th || bh == th {
         oh
@@ -502,6 +531,8 @@ fn first_screen_clash(
         theirs: t,
     })
 }
+
+const PREVIEW_FLAGS: &str = "AppPreviewFlagsKey";
 
 /// Entropy maps keyed by control name.
 const PER_CONTROL_MAPS: &[&str] = &[
