@@ -183,12 +183,12 @@ pub fn merge_trees(
         [&sides.0, &sides.1, &sides.2],
         &controls.names,
     ));
-    let entropy = merge_entropy(base, ours, theirs, &controls, &mut out);
+    let (entropy, allocated) = merge_entropy(base, ours, theirs, &controls, &mut out);
     if let Some(e) = entropy {
         let bytes = json::to_normalized_string(&e).into_bytes();
         out.tree.insert("Entropy/Entropy.json", bytes.clone());
         out.workspace.insert("Entropy/Entropy.json", bytes);
-        raise_last_control_unique_id(&mut out, &e);
+        raise_last_control_unique_id(&mut out, allocated);
     }
     Ok(out)
 }
@@ -418,6 +418,27 @@ fn merge_manifest(
         (o, t) => o.clone().or(t.clone()),
     };
 
+    // The id counter: both sides adding controls raise it differently; the larger covers both.
+    let counter = |j: &mut Option<Json>| -> Option<Json> {
+        let props = j.as_mut()?.get_mut("Properties")?.as_object_mut()?;
+        props.remove(LAST_ID)
+    };
+    let (bc, oc, tc) = (counter(&mut bj), counter(&mut oj), counter(&mut tj));
+    let as_number = |v: &Option<Json>| match v {
+        Some(Json::String(s)) => s.parse::<f64>().ok(),
+        Some(other) => other.as_f64(),
+        None => None,
+    };
+    let merged_counter = if oc == tc || bc == tc {
+        oc
+    } else if bc == oc {
+        tc
+    } else if as_number(&tc) > as_number(&oc) {
+        tc
+    } else {
+        oc
+    };
+
     let opts = JsonMergeOptions {
         policy: Policy::Strict,
         array_keys: Vec::new(),
@@ -434,6 +455,12 @@ fn merge_manifest(
         Some(Json::Object(m)) => m,
         _ => Object::new(),
     };
+    if let (Some(v), Some(props)) = (
+        merged_counter,
+        manifest.get_mut("Properties").and_then(Json::as_object_mut),
+    ) {
+        props.insert(LAST_ID, v);
+    }
     if let (Some(list), Some(props)) = (
         merged_flags,
         manifest.get_mut("Properties").and_then(Json::as_object_mut),
@@ -533,6 +560,7 @@ fn first_screen_clash(
 }
 
 const PREVIEW_FLAGS: &str = "AppPreviewFlagsKey";
+const LAST_ID: &str = "LastControlUniqueId";
 
 /// Entropy maps keyed by control name.
 const PER_CONTROL_MAPS: &[&str] = &[
@@ -558,7 +586,7 @@ fn merge_entropy(
     theirs: &SourceTree,
     controls: &super::controls::ControlsMerge,
     out: &mut TreeMerge,
-) -> Option<Json> {
+) -> (Option<Json>, i64) {
     let path = "Entropy/Entropy.json";
     let (b, o, t) = (
         parse(base.get(path)),
@@ -566,7 +594,7 @@ fn merge_entropy(
         parse(theirs.get(path)),
     );
     if o.is_none() && t.is_none() {
-        return None;
+        return (None, 0);
     }
     let opts = JsonMergeOptions {
         policy: Policy::PreferOurs,
@@ -610,6 +638,7 @@ fn merge_entropy(
         .flat_map(|m| m.0.into_iter().filter_map(|(_, v)| v.as_f64()))
         .fold(0.0, f64::max) as i64;
     let mut next = max_id + 1;
+    let mut allocated = 0;
     let mut ids: Vec<(String, i64)> = Vec::new();
     let mut used: HashMap<i64, String> = HashMap::new();
     let theirs_added: HashSet<&String> = controls.added_by_theirs.iter().collect();
@@ -627,6 +656,7 @@ fn merge_entropy(
                 message: format!("id {id} is also {owner}'s; given {next}"),
             });
             id = next;
+            allocated = next;
             next += 1;
         }
         used.insert(id, name.clone());
@@ -656,7 +686,7 @@ fn merge_entropy(
             }
         }
     }
-    Some(Json::Object(e))
+    (Some(Json::Object(e)), allocated)
 }
 
 /// Both sides renamed one control to different names: the control merge sees two new
@@ -718,13 +748,12 @@ fn renamed_apart(
     found
 }
 
-/// `LastControlUniqueId` (in the manifest's Properties) never lags behind the ids in use.
-fn raise_last_control_unique_id(out: &mut TreeMerge, entropy: &Json) {
-    let max = entropy
-        .get("ControlUniqueIds")
-        .and_then(Json::as_object)
-        .map(|m| m.iter().filter_map(|(_, v)| v.as_f64()).fold(0.0, f64::max) as i64)
-        .unwrap_or(0);
+/// `LastControlUniqueId` (in the manifest's Properties) never lags behind the ids the merge
+/// allocated. Ids that came from a side are that side's business: a side is taken as it is.
+fn raise_last_control_unique_id(out: &mut TreeMerge, max: i64) {
+    if max <= 0 {
+        return;
+    }
     for tree in [&mut out.tree, &mut out.workspace] {
         let Some(mut manifest) = parse(tree.get("CanvasManifest.json")) else {
             continue;
