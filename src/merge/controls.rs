@@ -867,6 +867,28 @@ impl ControlsMerger<'_> {
             if ours_kids.len() == kids.len() && ours_kids.iter().zip(kids).all(|(a, b)| *a == b) {
                 continue;
             }
+            // Theirs' order taken whole: theirs' values, so a one-sided change stays verbatim.
+            let theirs_order = self.theirs.ordered_children(parent);
+            let theirs_kids: Vec<&String> =
+                theirs_order.iter().filter(|k| kids.contains(k)).collect();
+            let theirs_index = |k: &String| {
+                self.theirs
+                    .states
+                    .get(k)
+                    .and_then(|(s, _)| s.get("ParentIndex"))
+                    .and_then(Json::as_f64)
+            };
+            if theirs_kids.len() == kids.len()
+                && theirs_kids.iter().zip(kids).all(|(a, b)| *a == b)
+                && kids.iter().all(|k| theirs_index(k).is_some())
+            {
+                for k in kids {
+                    if let Some(pi) = theirs_index(k) {
+                        parent_index.insert(k.clone(), pi as i64);
+                    }
+                }
+                continue;
+            }
             let start = kids
                 .iter()
                 .filter_map(|k| {
