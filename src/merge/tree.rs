@@ -340,13 +340,19 @@ fn latest(
     theirs: &SourceTree,
     path: &str,
 ) -> Option<Vec<u8>> {
-    let (o, t) = (ours.get(path), theirs.get(path));
+    let (b, o, t) = (base.get(path), ours.get(path), theirs.get(path));
+    // One-sided changes first, like any file; the save time only settles a real clash.
+    if o == t || b == t {
+        return o.map(<[u8]>::to_vec);
+    }
+    if b == o {
+        return t.map(<[u8]>::to_vec);
+    }
     let pick_theirs = match (saved_at(ours), saved_at(theirs)) {
         (Some(a), Some(b)) => b > a,
         (None, Some(_)) => true,
         _ => false,
     };
-    let _ = base;
     if pick_theirs && t.is_some() {
         t
     } else {
