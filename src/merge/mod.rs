@@ -11,6 +11,7 @@ pub mod json;
 pub mod report;
 pub mod sequence;
 pub mod statements;
+pub mod test_files;
 pub mod text;
 pub mod tree;
 

@@ -21,6 +21,7 @@ use super::conflict::{Conflict, ConflictKind, Note};
 use super::controls::{ControlsMerger, SideControls, one_line, owns_path};
 use super::json::{JsonConflict, JsonMergeOptions, Policy, merge_json};
 use super::sequence::{Favor, merge_sequence_with};
+use super::test_files::merge_test_file;
 use super::text::{TextMergeOptions, merge_text};
 
 #[derive(Debug, Clone, Default)]
@@ -302,6 +303,9 @@ fn merge_text_file(
     let text = |x: Option<&[u8]>| x.map(|b| String::from_utf8_lossy(b).into_owned());
     match (text(o), text(t)) {
         (Some(os), Some(ts)) => {
+            if let Some(merged) = merge_test_file(text(b).as_deref(), &os, &ts, path) {
+                return Ok(Some(merged.into_bytes()));
+            }
             let merged = merge_text(&text(b).unwrap_or_default(), &os, &ts, &opts.text)?;
             if merged.clean {
                 return Ok(Some(merged.text.into_bytes()));
