@@ -50,21 +50,15 @@ fn parse(bytes: Option<&[u8]>) -> Option<Json> {
     bytes.and_then(|b| json::parse_bytes(b).ok())
 }
 
-fn json_text(v: &Option<Json>) -> Option<String> {
-    v.as_ref().map(|j| one_line(&json::to_compact_string(j)))
-}
-
 fn json_conflict(path: &str, c: &JsonConflict, kind: ConflictKind) -> Conflict {
     let mut at_path = c.path.clone();
-    let (mut ours, mut theirs) = (c.ours.as_ref(), c.theirs.as_ref());
-    // Added on both sides: point at where the two additions differ, not at the whole value
-    // (two data source files usually differ in one field deep inside).
-    if c.base.is_none()
-        && let (Some(o), Some(t)) = (ours, theirs)
-    {
-        let (step, o, t) = narrow(o, t);
-        at_path.extend(step);
-        (ours, theirs) = (Some(o), Some(t));
+    let (mut base, mut ours, mut theirs) = (c.base.as_ref(), c.ours.as_ref(), c.theirs.as_ref());
+    // Point at where the two sides' values differ, not at the whole value (two versions of a
+    // data source file, or of an atomic array, usually differ in one field deep inside).
+    if let (Some(o), Some(t)) = (ours, theirs) {
+        let (steps, b, o, t) = narrow(base, o, t);
+        at_path.extend(steps);
+        (base, ours, theirs) = (b, Some(o), Some(t));
     }
     let at = if at_path.is_empty() {
         path.to_string()
@@ -75,14 +69,17 @@ fn json_conflict(path: &str, c: &JsonConflict, kind: ConflictKind) -> Conflict {
     Conflict {
         at,
         kind,
-        base: json_text(&c.base),
+        base: text(base),
         ours: text(ours),
         theirs: text(theirs),
     }
 }
 
-/// The deepest place where `a` and `b` differ in exactly one member or element.
-fn narrow<'a>(mut a: &'a Json, mut b: &'a Json) -> (Vec<String>, &'a Json, &'a Json) {
+type Narrowed<'a> = (Vec<String>, Option<&'a Json>, &'a Json, &'a Json);
+
+/// The deepest place where `a` and `b` differ in exactly one member or element, with `base`
+/// followed along the same way.
+fn narrow<'a>(mut base: Option<&'a Json>, mut a: &'a Json, mut b: &'a Json) -> Narrowed<'a> {
     let mut path = Vec::new();
     for _ in 0..json::MAX_DEPTH {
         let step = match (a, b) {
@@ -92,7 +89,9 @@ fn narrow<'a>(mut a: &'a Json, mut b: &'a Json) -> (Vec<String>, &'a Json, &'a J
                     keys.into_iter().filter(|k| x.get(k) != y.get(k)).collect();
                 match differing.into_iter().collect::<Vec<_>>().as_slice() {
                     [k] => match (x.get(k), y.get(k)) {
-                        (Some(xa), Some(yb)) => Some((k.to_string(), xa, yb)),
+                        (Some(xa), Some(yb)) => {
+                            Some((k.to_string(), base.and_then(|v| v.get(k)), xa, yb))
+                        }
                         _ => None,
                     },
                     _ => None,
@@ -103,26 +102,36 @@ fn narrow<'a>(mut a: &'a Json, mut b: &'a Json) -> (Vec<String>, &'a Json, &'a J
                     (0..x.len()).filter(|&i| x.get(i) != y.get(i)).collect();
                 match differing.as_slice() {
                     [i] => x.get(*i).zip(y.get(*i)).map(|(xa, yb)| {
-                        let label = match xa.get("Name").and_then(Json::as_str) {
+                        let in_base = base.and_then(Json::as_array);
+                        match xa.get("Name").and_then(Json::as_str) {
                             Some(n) if yb.get("Name").and_then(Json::as_str) == Some(n) => {
-                                format!("[Name={n}]")
+                                let bv = in_base.and_then(|items| {
+                                    items
+                                        .iter()
+                                        .find(|e| e.get("Name").and_then(Json::as_str) == Some(n))
+                                });
+                                (format!("[Name={n}]"), bv, xa, yb)
                             }
-                            _ => format!("[{i}]"),
-                        };
-                        (label, xa, yb)
+                            _ => {
+                                let bv = in_base
+                                    .filter(|items| items.len() == x.len())
+                                    .and_then(|items| items.get(*i));
+                                (format!("[{i}]"), bv, xa, yb)
+                            }
+                        }
                     }),
                     _ => None,
                 }
             }
             _ => None,
         };
-        let Some((label, next_a, next_b)) = step else {
+        let Some((label, next_base, next_a, next_b)) = step else {
             break;
         };
         path.push(label);
-        (a, b) = (next_a, next_b);
+        (base, a, b) = (next_base, next_a, next_b);
     }
-    (path, a, b)
+    (path, base, a, b)
 }
 
 pub fn merge_trees(
