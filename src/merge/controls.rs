@@ -64,6 +64,8 @@ pub struct SideControls {
     pub states: HashMap<String, (Object, String)>,
     /// Editor-state file path by top parent name.
     pub state_files: HashMap<String, String>,
+    /// Editor-state files of Test Studio tests (`Src/Tests`): not controls, merged as files.
+    pub test_state_files: Vec<String>,
 }
 
 /// The `.fx.yaml` files whose controls share the app's name space.
@@ -95,6 +97,14 @@ impl SideControls {
                 .insert(parsed.block.name.clone(), path.clone());
             side.add_block(&parsed.block, None);
         }
+        let test_tops: HashSet<String> = tree
+            .under("Src/Tests")
+            .filter(|(p, _)| p.ends_with(".fx.yaml"))
+            .filter_map(|(p, b)| {
+                let text = std::str::from_utf8(b).ok()?;
+                Some(fxyaml::parse(text, p).ok()?.block.name)
+            })
+            .collect();
         for (path, bytes) in tree.under("Src/EditorState") {
             let Ok(Json::Object(doc)) = json::parse_bytes(bytes) else {
                 continue;
@@ -103,6 +113,10 @@ impl SideControls {
                 (Some(Json::String(t)), Some(Json::Object(s))) => (t.clone(), s.clone()),
                 _ => continue,
             };
+            if test_tops.contains(&top) && !side.top_files.contains_key(&top) {
+                side.test_state_files.push(path.to_string());
+                continue;
+            }
             side.state_files.insert(top.clone(), path.to_string());
             for (name, state) in states.iter() {
                 if let Json::Object(s) = state {

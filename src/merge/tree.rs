@@ -165,12 +165,17 @@ pub fn merge_trees(
         out.workspace.insert(p.clone(), b.clone());
     }
 
+    // Tests' editor state is not the controls': merged as a file (a cache).
+    let test_states: HashSet<&String> = [&sides.0, &sides.1, &sides.2]
+        .iter()
+        .flat_map(|s| s.test_state_files.iter())
+        .collect();
     let paths: BTreeSet<&String> = base
         .files
         .keys()
         .chain(ours.files.keys())
         .chain(theirs.files.keys())
-        .filter(|p| !owns_path(p))
+        .filter(|p| !owns_path(p) || test_states.contains(p))
         .collect();
     for path in paths {
         let (b, o, t) = (base.get(path), ours.get(path), theirs.get(path));
@@ -178,6 +183,7 @@ pub fn merge_trees(
             "CanvasManifest.json" => merge_manifest(b, o, t, &controls.screens, &mut out),
             "Entropy/Entropy.json" => continue,
             "Entropy/checksum.json" => latest(base, ours, theirs, path),
+            _ if test_states.contains(path) => merge_cache(path, b, o, t, &mut out),
             p if p.starts_with("Entropy/") => merge_cache(path, b, o, t, &mut out),
             p if p.starts_with("Src/Tests/") => merge_text_file(path, b, o, t, opts, &mut out)?,
             _ => merge_file(path, b, o, t, &mut out),
@@ -188,12 +194,22 @@ pub fn merge_trees(
         }
     }
 
+    // Test suites, cases and tests have entropy entries too.
+    let mut names = controls.names.clone();
+    for (path, bytes) in out.tree.under("Src/Tests") {
+        if let Some(block) = std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|text| crate::fxyaml::parse(text, path).ok())
+        {
+            block_names(&block.block, &mut names);
+        }
+    }
     out.conflicts.extend(renamed_apart(
         [base, ours, theirs],
         [&sides.0, &sides.1, &sides.2],
-        &controls.names,
+        &names,
     ));
-    let (entropy, allocated) = merge_entropy(base, ours, theirs, &controls, &mut out);
+    let (entropy, allocated) = merge_entropy(base, ours, theirs, &controls, &names, &mut out);
     if let Some(e) = entropy {
         let bytes = json::to_normalized_string(&e).into_bytes();
         out.tree.insert("Entropy/Entropy.json", bytes.clone());
@@ -599,11 +615,19 @@ const PER_CONTROL_MAPS: &[&str] = &[
 /// `Entropy/Entropy.json`: merged key by key (a cache), then made consistent with the merged
 /// controls: entries of deleted controls dropped, unique ids kept unique (both sides number
 /// new controls from the same counter), publish order entries that would clash dropped.
+fn block_names(block: &crate::fxyaml::Block, names: &mut HashSet<String>) {
+    names.insert(block.name.clone());
+    for c in &block.children {
+        block_names(c, names);
+    }
+}
+
 fn merge_entropy(
     base: &SourceTree,
     ours: &SourceTree,
     theirs: &SourceTree,
     controls: &super::controls::ControlsMerge,
+    names: &HashSet<String>,
     out: &mut TreeMerge,
 ) -> (Option<Json>, i64) {
     let path = "Entropy/Entropy.json";
@@ -636,7 +660,6 @@ fn merge_entropy(
         e.insert("HeaderLastSavedDateTimeUTC", v);
     }
 
-    let names = &controls.names;
     for map in PER_CONTROL_MAPS {
         if let Some(Json::Object(m)) = e.get_mut(map) {
             m.0.retain(|(k, _)| names.contains(k));
