@@ -3,6 +3,7 @@
 
 use crate::app::{msapp_bytes, pack_tree, parse_msapp, unpack_app};
 use crate::error::{Error, Result};
+use crate::fxyaml::{self, Block, Property};
 use crate::model::MsApp;
 use crate::source::SourceTree;
 use crate::source::unpack::UnpackOptions;
@@ -33,7 +34,54 @@ fn unpack_side(bytes: &[u8], label: &str) -> Result<SourceTree> {
         skip_client_checksum: true,
         ..UnpackOptions::default()
     };
-    Ok(unpack_app(&app, label, &opts)?.0)
+    let tree = unpack_app(&app, label, &opts)?.0;
+    refuse_conflict_markers(&tree, label)?;
+    Ok(tree)
+}
+
+/// An app whose formulas hold git conflict markers is the result of an unfinished text merge
+/// (of unpacked sources) that was packed anyway. Merging it would spread the markers, or take
+/// them whole when the other side is unchanged: refuse and name the formula.
+fn refuse_conflict_markers(tree: &SourceTree, label: &str) -> Result<()> {
+    fn marked(formula: &str) -> bool {
+        let mut opened = false;
+        for line in formula.lines().map(str::trim_start) {
+            if line.starts_with("<<<<<<<") {
+                opened = true;
+            } else if opened && line.starts_with(">>>>>>>") {
+                return true;
+            }
+        }
+        false
+    }
+    fn find(block: &Block) -> Option<(String, &Property)> {
+        if let Some(p) = block.properties.iter().find(|p| marked(&p.formula)) {
+            return Some((block.name.clone(), p));
+        }
+        block.children.iter().find_map(find)
+    }
+    for (path, bytes) in &tree.files {
+        let Some(text) = path
+            .ends_with(".fx.yaml")
+            .then(|| std::str::from_utf8(bytes).ok())
+            .flatten()
+        else {
+            continue;
+        };
+        let Ok(parsed) = fxyaml::parse(text, path) else {
+            continue;
+        };
+        if let Some((control, p)) = find(&parsed.block) {
+            return Err(Error::bad_input(
+                label,
+                format!(
+                    "{path}:{}: {control}.{} holds git conflict markers (an unfinished merge was packed); finish that merge first",
+                    p.line, p.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Merges `ours` and `theirs`, two descendants of `base`. An empty `base` means both sides
