@@ -70,11 +70,8 @@ pub fn split(formula: &str) -> Option<Vec<(usize, usize)>> {
                 (b'}', _) if stack.last() == Some(&Frame::Hole) => {
                     stack.pop();
                 }
-                (b')' | b']' | b'}', _) => {
-                    if stack.pop() != Some(Frame::Bracket) {
-                        return None;
-                    }
-                }
+                (b')' | b']' | b'}', _) if stack.pop() != Some(Frame::Bracket) => return None,
+                (b')' | b']' | b'}', _) => {}
                 (b';', _) if stack.is_empty() => {
                     out.push((start, i));
                     start = i + 1;

@@ -472,15 +472,9 @@ fn merge_manifest(
         Some(other) => other.as_f64(),
         None => None,
     };
-    let merged_counter = if oc == tc || bc == tc {
-        oc
-    } else if bc == oc {
-        tc
-    } else if as_number(&tc) > as_number(&oc) {
-        tc
-    } else {
-        oc
-    };
+    // A counter: one side's change wins; when both moved it, the larger value.
+    let theirs_wins = oc != tc && bc != tc && (bc == oc || as_number(&tc) > as_number(&oc));
+    let merged_counter = if theirs_wins { tc } else { oc };
 
     let opts = JsonMergeOptions {
         policy: Policy::Strict,
