@@ -95,7 +95,7 @@ pub fn write_tree(dir: &Path, tree: &SourceTree) -> Result<()> {
         .tempdir_in(&parent)
         .map_err(|e| Error::io(&parent, e))?;
     for (rel, bytes) in &tree.files {
-        let path = staging.path().join(rel);
+        let path = staging.path().join(inside_tree(rel)?);
         if let Some(p) = path.parent() {
             fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
         }
@@ -131,6 +131,35 @@ pub fn write_tree(dir: &Path, tree: &SourceTree) -> Result<()> {
     }
     let _ = fs::remove_dir_all(old);
     Ok(())
+}
+
+/// A tree path as a relative path that stays inside the tree. Trees come from apps, which
+/// come from anyone: the last line of defence against a crafted name writing elsewhere.
+fn inside_tree(rel: &str) -> Result<&Path> {
+    use std::path::Component;
+    let path = Path::new(rel);
+    let escapes = rel.is_empty()
+        || rel.split(['/', '\\']).any(|segment| segment == "..")
+        || path
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)));
+    if escapes {
+        return Err(Error::bad_input(
+            rel,
+            "refusing to write a file outside the source tree",
+        ));
+    }
+    if rel
+        .split(['/', '\\'])
+        .next()
+        .is_some_and(|first| first.eq_ignore_ascii_case(".git"))
+    {
+        return Err(Error::bad_input(
+            rel,
+            "refusing to write into the directory's .git",
+        ));
+    }
+    Ok(path)
 }
 
 /// `parent/prefix-<pid>-<n>` for the first `n` not taken (a crashed run may have left one).
