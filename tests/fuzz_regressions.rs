@@ -235,3 +235,36 @@ fn write_tree_keeps_git_when_the_old_name_is_taken() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
+
+/// Whatever names a crafted app smuggles into a tree, writing it never leaves the directory
+/// and never touches its `.git`; the directory stays as it was.
+#[test]
+fn write_tree_refuses_paths_outside_the_tree() {
+    for bad in [
+        "../evil.txt",
+        "Src/../../evil.txt",
+        "/tmp/evil.txt",
+        "Src\\..\\..\\evil.txt",
+        "./x",
+        "",
+        ".git/hooks/pre-commit",
+        ".GIT/config",
+    ] {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("a/tree");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("keep.txt"), b"keep").unwrap();
+        let mut tree = msapp_merge::source::SourceTree::new();
+        tree.insert("Src/App.fx.yaml", b"App As appinfo:\n".to_vec());
+        tree.insert(bad, b"evil".to_vec());
+        let err = msapp_merge::fsio::write_tree(&dir, &tree)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("refusing to write"), "{bad}: {err}");
+        assert_eq!(fs::read(dir.join("keep.txt")).unwrap(), b"keep");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1, "{bad}");
+        assert_eq!(fs::read_dir(parent.path().join("a")).unwrap().count(), 1, "{bad}");
+        assert!(!parent.path().join("evil.txt").exists());
+        assert!(!Path::new("/tmp/evil.txt").exists());
+    }
+}
