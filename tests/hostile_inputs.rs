@@ -980,7 +980,7 @@ fn a_panic_exits_above_128_so_git_fails_the_merge() {
         code,
         ExitCode::from(msapp_merge::crash::INTERNAL_ERROR_EXIT)
     );
-    assert!(msapp_merge::crash::INTERNAL_ERROR_EXIT > 128);
+    const { assert!(msapp_merge::crash::INTERNAL_ERROR_EXIT > 128) };
     assert_eq!(
         msapp_merge::crash::guarded(|| ExitCode::from(1)),
         ExitCode::from(1)
