@@ -997,3 +997,22 @@ fn a_panic_is_one_line_naming_the_place() {
     let payload: Box<dyn std::any::Any + Send> = Box::new(42);
     assert!(msapp_merge::crash::panic_line(payload.as_ref(), None).contains("unknown panic"));
 }
+
+// ---- atomic writes ----
+
+/// Replacing a file goes through a private temp file; the result must keep the permissions of
+/// the file it replaced (an app packed over a shared 0644 file stayed 0600).
+#[cfg(unix)]
+#[test]
+fn atomic_writes_keep_permissions_and_leave_no_temp_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.msapp");
+    fs::write(&path, b"old").unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+    msapp_merge::fsio::write_atomic(&path, b"new").unwrap();
+    assert_eq!(fs::read(&path).unwrap(), b"new");
+    let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+}
