@@ -108,12 +108,12 @@ pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
     let base = fsio::read_file(&req.base)?;
     let ours = fsio::read_file(&req.ours)?;
     let theirs = fsio::read_file(&req.theirs)?;
-    let result = merge_apps(&base, &ours, &theirs, &opts)?;
     let out = req.out.clone().unwrap_or_else(|| req.ours.clone());
     let display = req
         .path
         .clone()
         .unwrap_or_else(|| out.display().to_string());
+    let result = merge_apps(&base, &ours, &theirs, &opts).map_err(|e| in_app(e, &display))?;
 
     let workspace = if result.is_clean() {
         None
@@ -174,6 +174,22 @@ pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
         report: text,
         workspace,
     })
+}
+
+/// Merge errors name the side ("theirs (feature)"); git's temporary files mean nothing to
+/// the user, so the app's path in the repository goes first.
+fn in_app(e: Error, display: &str) -> Error {
+    match e {
+        Error::BadInput { file, message } => Error::BadInput {
+            file: format!("{display}: {file}"),
+            message,
+        },
+        Error::Invalid { file, message } => Error::Invalid {
+            file: format!("{display}: {file}"),
+            message,
+        },
+        other => other,
+    }
 }
 
 fn shell_quote(s: &str) -> String {

@@ -1,5 +1,5 @@
 //! Command-line entry point: parses arguments, calls the library, prints, sets the exit code
-//! (0 success, 1 conflicts or findings, 2 bad input or failure).
+//! (0 success, 1 conflicts or findings, 2 bad input or failure, 129 a bug: see `crash`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -152,13 +152,17 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    // textconv keeps its own hook: it must exit 0 whatever happens.
+    if !matches!(cli.command, Command::Textconv(_)) {
+        msapp_merge::crash::install_hook();
+    }
+    msapp_merge::crash::guarded(|| match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("msapp-merge: error: {e}");
             ExitCode::from(2)
         }
-    }
+    })
 }
 
 fn print_warnings(warnings: &[String]) {

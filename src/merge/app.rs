@@ -117,13 +117,11 @@ pub fn merge_apps(
         } else {
             unpack_side(base, &format!("base ({})", labels.base))
         };
+        // A bug in a worker is the command's bug: it fails the way a panic of the command
+        // does (see `crate::crash`), not as an input error.
         let join = |h: std::thread::ScopedJoinHandle<'_, Result<SourceTree>>| {
-            h.join().unwrap_or_else(|_| {
-                Err(Error::Invalid {
-                    file: "merge".into(),
-                    message: "a worker thread panicked (a bug in msapp-merge)".into(),
-                })
-            })
+            h.join()
+                .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
         };
         (join(o), join(t), b)
     });

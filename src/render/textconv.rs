@@ -212,7 +212,7 @@ fn unpack_slim(
     };
     for entry in entries {
         let data = if is_json_name(&entry.name) {
-            let mut value = json::parse_bytes(&entry.data)
+            let mut value = json::parse_bytes_nested(&entry.data, json::MAX_ENTRY_DEPTH)
                 .map_err(|err| Error::bad_input(label, format!("entry {}: {}", entry.name, err)))?;
             if control_folder(&entry.name).is_some()
                 && let Some(top) = value.get_mut("TopParent")
