@@ -28,14 +28,17 @@ impl AppMerge {
     }
 }
 
-fn unpack_side(bytes: &[u8], label: &str) -> Result<SourceTree> {
+/// `is_side`: ours or theirs, which must not hold conflict markers (the base is history).
+fn unpack_side(bytes: &[u8], label: &str, is_side: bool) -> Result<SourceTree> {
     let app = parse_msapp(bytes, label)?;
     let opts = UnpackOptions {
         skip_client_checksum: true,
         ..UnpackOptions::default()
     };
     let tree = unpack_app(&app, label, &opts)?.0;
-    refuse_conflict_markers(&tree, label)?;
+    if is_side {
+        refuse_conflict_markers(&tree, label)?;
+    }
     Ok(tree)
 }
 
@@ -101,21 +104,21 @@ pub fn merge_apps(
     };
     // Trivial cases decided on the bytes, like git does, once both sides are known to be apps.
     if ours == theirs || base == theirs {
-        unpack_side(ours, &format!("ours ({})", labels.ours))?;
+        unpack_side(ours, &format!("ours ({})", labels.ours), true)?;
         return Ok(clean(ours));
     }
     if base == ours {
-        unpack_side(theirs, &format!("theirs ({})", labels.theirs))?;
+        unpack_side(theirs, &format!("theirs ({})", labels.theirs), true)?;
         return Ok(clean(theirs));
     }
     // The three sides are independent: unpack them in parallel.
     let (ours_tree, theirs_tree, base_tree) = std::thread::scope(|s| {
-        let o = s.spawn(|| unpack_side(ours, &format!("ours ({})", labels.ours)));
-        let t = s.spawn(|| unpack_side(theirs, &format!("theirs ({})", labels.theirs)));
+        let o = s.spawn(|| unpack_side(ours, &format!("ours ({})", labels.ours), true));
+        let t = s.spawn(|| unpack_side(theirs, &format!("theirs ({})", labels.theirs), true));
         let b = if base.is_empty() {
             Ok(SourceTree::new())
         } else {
-            unpack_side(base, &format!("base ({})", labels.base))
+            unpack_side(base, &format!("base ({})", labels.base), false)
         };
         // A bug in a worker is the command's bug: it fails the way a panic of the command
         // does (see `crate::crash`), not as an input error.
