@@ -111,7 +111,10 @@ fn assert_law(what: &str, base: &[u8], ours: &[u8], theirs: &[u8], expected: &st
         expected,
         "{what}: content differs"
     );
-    unpack_bytes(&m.merged, what);
+    // merge_apps read both inputs; anything else it wrote must read back too.
+    if m.merged != ours && m.merged != theirs {
+        unpack_bytes(&m.merged, what);
+    }
 }
 
 /// Apps above this size get one change and fewer re-saved variants (each full merge of the
@@ -134,8 +137,8 @@ fn laws_for(path: &Path) -> usize {
         a_sum,
         "{name}: the re-save changed content"
     );
-    assert_law(&format!("{name}: merge(A, A, A)"), &a, &a, &a, &a_sum);
     if !large {
+        assert_law(&format!("{name}: merge(A, A, A)"), &a, &a, &a, &a_sum);
         assert_law(&format!("{name}: merge(A, A', A)"), &a, &a2, &a, &a_sum);
     }
 

@@ -306,12 +306,9 @@ pub fn move_control(tree: &mut SourceTree, name: &str, new_parent: &str) {
     }
     edit_state_file(tree, &top, |s| {
         for (k, mut old_state) in states {
-            if let Some(minimal) = s.get(&k)
-                && k == name
-                && let (Some(pi), Some(o)) = (
-                    minimal.get("ParentIndex").cloned(),
-                    old_state.as_object_mut(),
-                )
+            if k == name
+                && let Some(pi) = s.get(&k).and_then(|m| m.get("ParentIndex")).cloned()
+                && let Some(o) = old_state.as_object_mut()
             {
                 o.insert("ParentIndex", pi);
             }
@@ -590,13 +587,15 @@ pub fn conflict_at<'a>(m: &'a TreeMerge, at: &str, kind: ConflictKind) -> &'a Co
         "expected a conflict at {at}, got: {}",
         describe_conflicts(m)
     );
-
-    (found.iter().find(|c| c.kind == kind).unwrap_or_else(|| {
-        panic!(
-            "conflict at {at} is not {kind:?}: {}",
-            describe_conflicts(m)
-        )
-    })) as _
+    found
+        .into_iter()
+        .find(|c| c.kind == kind)
+        .unwrap_or_else(|| {
+            panic!(
+                "conflict at {at} is not {kind:?}: {}",
+                describe_conflicts(m)
+            )
+        })
 }
 
 /// Every control of the tree: name -> (parent, top parent).
