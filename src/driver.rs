@@ -29,6 +29,8 @@ pub struct MergeRequest {
     pub base_label: Option<String>,
     pub ours_label: Option<String>,
     pub theirs_label: Option<String>,
+    /// Always merge through the unpacked model (diagnosis and benchmarks).
+    pub model_only: bool,
 }
 
 /// What happened, for the caller to print and turn into an exit code.
@@ -61,6 +63,7 @@ fn options(req: &MergeRequest) -> (Labels, MergeOptions) {
             marker_size: req.marker_size.unwrap_or(7),
             ..TextMergeOptions::default()
         },
+        model_only: req.model_only,
     };
     (labels, opts)
 }

@@ -88,6 +88,9 @@ struct MergeArgs {
     /// Label of their version (git's %Y)
     #[arg(long, value_name = "LABEL")]
     theirs_label: Option<String>,
+    /// Always merge through the unpacked model, never entry by entry (for diagnosis)
+    #[arg(long, hide = true)]
+    no_fast_path: bool,
 }
 
 #[derive(Args)]
@@ -428,6 +431,7 @@ fn run_merge(a: MergeArgs) -> Result<ExitCode, Error> {
         base_label: a.base_label,
         ours_label: a.ours_label,
         theirs_label: a.theirs_label,
+        model_only: a.no_fast_path,
     };
     let outcome = msapp_merge::driver::run_merge(&request)?;
     eprint!("{}", outcome.report);
@@ -470,6 +474,7 @@ fn run_merge_file(a: MergeFileArgs) -> Result<ExitCode, Error> {
         base_label: m.base_label,
         ours_label: m.ours_label,
         theirs_label: m.theirs_label,
+        model_only: m.no_fast_path,
     };
     let outcome = msapp_merge::driver::run_merge_file(a.kind, &request)?;
     eprint!("{}", outcome.report);

@@ -20,6 +20,18 @@ pub struct AppMerge {
     pub workspace: SourceTree,
     pub conflicts: Vec<Conflict>,
     pub notes: Vec<Note>,
+    pub strategy: Strategy,
+}
+
+/// How a merge was decided, for tests and the benchmark: the three paths must agree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Strategy {
+    /// One side is unchanged or both are equal: that side's bytes.
+    Bytes,
+    /// Entry by entry on the stored bytes ([`super::entries`]).
+    Entries,
+    /// The model merge of the unpacked trees; the reason the entry merge did not apply.
+    Model(String),
 }
 
 impl AppMerge {
@@ -101,6 +113,7 @@ pub fn merge_apps(
         workspace: SourceTree::new(),
         conflicts: Vec::new(),
         notes: Vec::new(),
+        strategy: Strategy::Bytes,
     };
     // Trivial cases decided on the bytes, like git does, once both sides are known to be apps.
     if ours == theirs || base == theirs {
@@ -111,6 +124,21 @@ pub fn merge_apps(
         unpack_side(theirs, &format!("theirs ({})", labels.theirs), true)?;
         return Ok(clean(theirs));
     }
+    let fallback = if base.is_empty() {
+        "no common ancestor".to_string()
+    } else if opts.model_only {
+        "the fast path was ruled out".to_string()
+    } else {
+        match super::entries::merge_entries(base, ours, theirs) {
+            Ok(merged) => {
+                return Ok(AppMerge {
+                    strategy: Strategy::Entries,
+                    ..clean(&merged)
+                });
+            }
+            Err(reason) => reason.0,
+        }
+    };
     // The three sides are independent: unpack them in parallel.
     let (ours_tree, theirs_tree, base_tree) = std::thread::scope(|s| {
         let o = s.spawn(|| unpack_side(ours, &format!("ours ({})", labels.ours), true));
@@ -166,6 +194,7 @@ pub fn merge_apps(
         workspace: merged.workspace,
         conflicts: merged.conflicts,
         notes: merged.notes,
+        strategy: Strategy::Model(fallback),
     })
 }
 

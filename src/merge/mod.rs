@@ -6,6 +6,7 @@
 pub mod app;
 pub mod conflict;
 pub mod controls;
+pub mod entries;
 pub mod file;
 pub mod json;
 pub mod report;

@@ -28,6 +28,8 @@ use super::text::{TextMergeOptions, merge_text};
 #[derive(Debug, Clone, Default)]
 pub struct MergeOptions {
     pub text: TextMergeOptions,
+    /// Skip the entry-by-entry fast path (tests compare both paths; users may rule it out).
+    pub model_only: bool,
 }
 
 /// A merged tree (ours at every conflict: always a valid app) and the same tree with
