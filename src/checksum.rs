@@ -88,16 +88,21 @@ pub fn compute_entries(entries: &[(String, Vec<u8>)]) -> Result<Checksums> {
         if is_checksum_name(name) {
             continue;
         }
-        let value = if is_json_name(name) {
-            let json = json::parse_bytes(bytes)
-                .map_err(|e| Error::bad_input(name.as_str(), format!("cannot checksum: {e}")))?;
-            json_value(&json)
-        } else {
-            bytes.clone()
-        };
-        values.push((name.clone(), value));
+        values.push((name.clone(), entry_value(name, bytes)?));
     }
     Ok(combine(values))
+}
+
+/// What one raw entry contributes to the checksum (see [`combine`]); entries are independent,
+/// so callers may compute these in parallel.
+pub fn entry_value(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
+    if is_json_name(name) {
+        let json = json::parse_bytes(bytes)
+            .map_err(|e| Error::bad_input(name, format!("cannot checksum: {e}")))?;
+        Ok(json_value(&json))
+    } else {
+        Ok(bytes.to_vec())
+    }
 }
 
 /// The per-file value of a JSON entry: the SHA-256 of its canonical stream.
@@ -120,11 +125,12 @@ pub fn to_checksum_string(digest: &[u8]) -> String {
     )
 }
 
-fn is_checksum_name(name: &str) -> bool {
+pub fn is_checksum_name(name: &str) -> bool {
     name.to_ascii_lowercase().ends_with("checksum.json")
 }
 
-fn combine(mut values: Vec<(String, Vec<u8>)>) -> Checksums {
+/// The checksums of entries given their values ([`entry_value`]), checksum files excluded.
+pub fn combine(mut values: Vec<(String, Vec<u8>)>) -> Checksums {
     values.sort_by(|a, b| checksum_order(&a.0, &b.0));
     let mut whole = Sha256::new();
     let mut per_file = Vec::with_capacity(values.len());

@@ -66,10 +66,23 @@ pub struct EntryInfo {
 
 /// Reads a whole `.msapp`. `label` names the file in errors.
 pub fn read_archive(bytes: &[u8], label: &str, limits: &Limits) -> Result<Archive> {
+    read_archive_filtered(bytes, label, limits, |_| true)
+}
+
+/// Reads the entries whose position (among file entries) `wanted` accepts.
+fn read_archive_filtered(
+    bytes: &[u8],
+    label: &str,
+    limits: &Limits,
+    wanted: impl Fn(usize) -> bool,
+) -> Result<Archive> {
     let checked = checked_entries(bytes, label, limits)?;
     let mut body = Cursor::new(bytes);
     let mut entries = Vec::with_capacity(checked.len());
-    for (info, entry) in checked {
+    for (position, (info, entry)) in checked.into_iter().enumerate() {
+        if !wanted(position) {
+            continue;
+        }
         let mut file = entry
             .with_reader(&mut body, ZipReadOptions::new())
             .map_err(|e| corrupt(label, &format!("entry {}: {e}", info.name)))?;
@@ -112,6 +125,87 @@ pub fn list_entries(bytes: &[u8], label: &str, limits: &Limits) -> Result<Vec<En
         .into_iter()
         .map(|(info, _)| info)
         .collect())
+}
+
+/// An archive's file entries as stored: metadata and where each one's compressed bytes lie,
+/// so that entries can be compared and copied without inflating them.
+pub struct StoredArchive<'a> {
+    bytes: &'a [u8],
+    label: String,
+    limits: Limits,
+    pub entries: Vec<StoredEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    pub info: EntryInfo,
+    method: CompressionMethod,
+    /// The compressed bytes inside the archive.
+    data: std::ops::Range<usize>,
+}
+
+impl<'a> StoredArchive<'a> {
+    /// Lists the entries after the checks of [`read_archive`], locating their data.
+    pub fn open(bytes: &'a [u8], label: &str, limits: &Limits) -> Result<Self> {
+        let mut body = Cursor::new(bytes);
+        let mut entries = Vec::new();
+        for (info, entry) in checked_entries(bytes, label, limits)? {
+            let method = entry.compression();
+            let file = entry
+                .with_reader(&mut body, ZipReadOptions::new())
+                .map_err(|e| corrupt(label, &format!("entry {}: {e}", info.name)))?;
+            let start = file.data_start().and_then(|s| usize::try_from(s).ok());
+            let len = usize::try_from(info.compressed_size).ok();
+            let data = match (start, len) {
+                (Some(start), Some(len)) if start.saturating_add(len) <= bytes.len() => {
+                    start..start + len
+                }
+                _ => {
+                    return Err(corrupt(
+                        label,
+                        &format!("entry {} lies outside the archive", info.name),
+                    ));
+                }
+            };
+            drop(file);
+            entries.push(StoredEntry { info, method, data });
+        }
+        Ok(StoredArchive {
+            bytes,
+            label: label.to_string(),
+            limits: limits.clone(),
+            entries,
+        })
+    }
+
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Whether two stored entries certainly hold the same content, decided on their
+    /// compressed bytes: false means "not known to be equal", not "different".
+    pub fn stored_alike(a: (&Self, usize), b: (&Self, usize)) -> bool {
+        match (a.0.entries.get(a.1), b.0.entries.get(b.1)) {
+            (Some(x), Some(y)) => {
+                x.method == y.method
+                    && x.info.crc32 == y.info.crc32
+                    && x.info.uncompressed_size == y.info.uncompressed_size
+                    && a.0.bytes.get(x.data.clone()) == b.0.bytes.get(y.data.clone())
+            }
+            _ => false,
+        }
+    }
+
+    /// Inflates one entry, checking its size like [`read_archive`] does.
+    pub fn inflate(&self, index: usize) -> Result<Vec<u8>> {
+        let archive = read_archive_filtered(self.bytes, &self.label, &self.limits, |i| i == index)?;
+        archive
+            .entries
+            .into_iter()
+            .next()
+            .map(|e| e.data)
+            .ok_or_else(|| Error::invalid(&self.label, format!("no entry number {index}")))
+    }
 }
 
 /// Writes entries in the given order: Deflate, fixed timestamp, MS-DOS "made by", UTF-8 flag

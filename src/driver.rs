@@ -29,6 +29,8 @@ pub struct MergeRequest {
     pub base_label: Option<String>,
     pub ours_label: Option<String>,
     pub theirs_label: Option<String>,
+    /// Always merge through the unpacked model (diagnosis and benchmarks).
+    pub model_only: bool,
 }
 
 /// What happened, for the caller to print and turn into an exit code.
@@ -61,6 +63,7 @@ fn options(req: &MergeRequest) -> (Labels, MergeOptions) {
             marker_size: req.marker_size.unwrap_or(7),
             ..TextMergeOptions::default()
         },
+        model_only: req.model_only,
     };
     (labels, opts)
 }
@@ -108,12 +111,12 @@ pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
     let base = fsio::read_file(&req.base)?;
     let ours = fsio::read_file(&req.ours)?;
     let theirs = fsio::read_file(&req.theirs)?;
-    let result = merge_apps(&base, &ours, &theirs, &opts)?;
     let out = req.out.clone().unwrap_or_else(|| req.ours.clone());
     let display = req
         .path
         .clone()
         .unwrap_or_else(|| out.display().to_string());
+    let result = merge_apps(&base, &ours, &theirs, &opts).map_err(|e| in_app(e, &display))?;
 
     let workspace = if result.is_clean() {
         None
@@ -174,6 +177,22 @@ pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
         report: text,
         workspace,
     })
+}
+
+/// Merge errors name the side ("theirs (feature)"); git's temporary files mean nothing to
+/// the user, so the app's path in the repository goes first.
+fn in_app(e: Error, display: &str) -> Error {
+    match e {
+        Error::BadInput { file, message } => Error::BadInput {
+            file: format!("{display}: {file}"),
+            message,
+        },
+        Error::Invalid { file, message } => Error::Invalid {
+            file: format!("{display}: {file}"),
+            message,
+        },
+        other => other,
+    }
 }
 
 fn shell_quote(s: &str) -> String {

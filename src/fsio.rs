@@ -17,6 +17,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(&dir)
         .map_err(|e| Error::io(&dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
+    // The temp file is private (0600); a replaced file keeps the permissions it had.
+    if let Ok(meta) = fs::metadata(path) {
+        tmp.as_file()
+            .set_permissions(meta.permissions())
+            .map_err(|e| Error::io(tmp.path(), e))?;
+    }
     tmp.as_file()
         .sync_all()
         .map_err(|e| Error::io(tmp.path(), e))?;
@@ -95,34 +101,78 @@ pub fn write_tree(dir: &Path, tree: &SourceTree) -> Result<()> {
         .tempdir_in(&parent)
         .map_err(|e| Error::io(&parent, e))?;
     for (rel, bytes) in &tree.files {
-        let path = staging.path().join(rel);
+        let path = staging.path().join(inside_tree(rel)?);
         if let Some(p) = path.parent() {
             fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
         }
         fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
     }
-    let git = dir.join(".git");
-    if git.exists() {
-        fs::rename(&git, staging.path().join(".git")).map_err(|e| Error::io(&git, e))?;
+    if !dir.exists() {
+        let staged = staging.keep();
+        return fs::rename(&staged, dir).map_err(|e| {
+            let _ = fs::remove_dir_all(&staged);
+            Error::io(dir, e)
+        });
     }
-    let old = if dir.exists() {
-        let old = parent.join(format!(".msapp-merge-old-{}", std::process::id()));
-        fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
-        Some(old)
-    } else {
-        None
-    };
+    // The user's directory moves aside whole, `.git` included, and `.git` moves into the new
+    // tree only once that is in place: no failure can leave `.git` in a directory that is
+    // then deleted.
+    let old = free_sibling(&parent, ".msapp-merge-old");
+    fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
     let staged = staging.keep();
     if let Err(e) = fs::rename(&staged, dir) {
-        // Put the user's directory back before reporting.
-        if let Some(old) = &old {
-            let _ = fs::rename(old, dir);
-        }
+        let _ = fs::rename(&old, dir);
         let _ = fs::remove_dir_all(&staged);
         return Err(Error::io(dir, e));
     }
-    if let Some(old) = old {
-        let _ = fs::remove_dir_all(old);
+    let old_git = old.join(".git");
+    if old_git.exists()
+        && let Err(e) = fs::rename(&old_git, dir.join(".git"))
+    {
+        return Err(Error::Refused(format!(
+            "{}: wrote the tree but could not move .git back into it ({e}); your previous directory, .git included, is at {}",
+            dir.display(),
+            old.display()
+        )));
     }
+    let _ = fs::remove_dir_all(old);
     Ok(())
+}
+
+/// A tree path as a relative path that stays inside the tree. Trees come from apps, which
+/// come from anyone: the last line of defence against a crafted name writing elsewhere.
+fn inside_tree(rel: &str) -> Result<&Path> {
+    use std::path::Component;
+    let path = Path::new(rel);
+    let escapes = rel.is_empty()
+        || rel.split(['/', '\\']).any(|segment| segment == "..")
+        || path
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)));
+    if escapes {
+        return Err(Error::bad_input(
+            rel,
+            "refusing to write a file outside the source tree",
+        ));
+    }
+    if rel
+        .split(['/', '\\'])
+        .next()
+        .is_some_and(|first| first.eq_ignore_ascii_case(".git"))
+    {
+        return Err(Error::bad_input(
+            rel,
+            "refusing to write into the directory's .git",
+        ));
+    }
+    Ok(path)
+}
+
+/// `parent/prefix-<pid>-<n>` for the first `n` not taken (a crashed run may have left one).
+fn free_sibling(parent: &Path, prefix: &str) -> PathBuf {
+    let pid = std::process::id();
+    (0u32..)
+        .map(|n| parent.join(format!("{prefix}-{pid}-{n}")))
+        .find(|p| fs::symlink_metadata(p).is_err())
+        .unwrap_or_else(|| parent.join(format!("{prefix}-{pid}")))
 }

@@ -4,6 +4,7 @@ pub mod app;
 pub mod check;
 pub mod checksum;
 pub mod container;
+pub mod crash;
 pub mod driver;
 pub mod error;
 pub mod fsio;

@@ -1,5 +1,5 @@
 //! Command-line entry point: parses arguments, calls the library, prints, sets the exit code
-//! (0 success, 1 conflicts or findings, 2 bad input or failure).
+//! (0 success, 1 conflicts or findings, 2 bad input or failure, 129 a bug: see `crash`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -88,6 +88,9 @@ struct MergeArgs {
     /// Label of their version (git's %Y)
     #[arg(long, value_name = "LABEL")]
     theirs_label: Option<String>,
+    /// Always merge through the unpacked model, never entry by entry (for diagnosis)
+    #[arg(long, hide = true)]
+    no_fast_path: bool,
 }
 
 #[derive(Args)]
@@ -152,13 +155,17 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    // textconv keeps its own hook: it must exit 0 whatever happens.
+    if !matches!(cli.command, Command::Textconv(_)) {
+        msapp_merge::crash::install_hook();
+    }
+    msapp_merge::crash::guarded(|| match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("msapp-merge: error: {e}");
             ExitCode::from(2)
         }
-    }
+    })
 }
 
 fn print_warnings(warnings: &[String]) {
@@ -424,6 +431,7 @@ fn run_merge(a: MergeArgs) -> Result<ExitCode, Error> {
         base_label: a.base_label,
         ours_label: a.ours_label,
         theirs_label: a.theirs_label,
+        model_only: a.no_fast_path,
     };
     let outcome = msapp_merge::driver::run_merge(&request)?;
     eprint!("{}", outcome.report);
@@ -466,6 +474,7 @@ fn run_merge_file(a: MergeFileArgs) -> Result<ExitCode, Error> {
         base_label: m.base_label,
         ours_label: m.ours_label,
         theirs_label: m.theirs_label,
+        model_only: m.no_fast_path,
     };
     let outcome = msapp_merge::driver::run_merge_file(a.kind, &request)?;
     eprint!("{}", outcome.report);
@@ -482,6 +491,8 @@ fn run_merge_file(a: MergeFileArgs) -> Result<ExitCode, Error> {
 enum TextFormatArg {
     /// Controls as the `.fx.yaml` files of `unpack`
     FxYaml,
+    /// Controls as Studio's own YAML view (`Src/*.pa.yaml`)
+    PaYaml,
 }
 
 #[derive(Args)]
@@ -500,6 +511,7 @@ fn run_textconv(a: TextconvArgs) -> ExitCode {
     use std::io::Write;
     let format = match a.format {
         TextFormatArg::FxYaml => TextFormat::FxYaml,
+        TextFormatArg::PaYaml => TextFormat::PaYaml,
     };
     // A panic is reported on stdout by textconv itself; the default hook would add a
     // backtrace hint to git's output.

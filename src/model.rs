@@ -41,7 +41,7 @@ impl MsApp {
         let mut entries = Vec::with_capacity(archive.entries.len());
         for e in &archive.entries {
             let data = if is_json_name(&e.name) {
-                let value = json::parse_bytes(&e.data)
+                let value = json::parse_bytes_nested(&e.data, json::MAX_ENTRY_DEPTH)
                     .map_err(|err| Error::bad_input(label, format!("entry {}: {}", e.name, err)))?;
                 EntryData::Json(value)
             } else {

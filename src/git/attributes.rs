@@ -72,7 +72,8 @@ pub fn check_readable(path: &Path) -> Result<()> {
 
 fn write_keeping_permissions(path: &Path, text: &str, existed: bool) -> Result<()> {
     if !existed {
-        return fs::write(path, text).map_err(|e| Error::io(path, e));
+        // Atomic even when new: an interrupted write must not leave half a line behind.
+        return fsio::write_atomic(path, text.as_bytes());
     }
     let permissions = fs::metadata(path)
         .map_err(|e| Error::io(path, e))?

@@ -4,6 +4,11 @@ use super::{Json, Object};
 /// Containers nested deeper than this are rejected; real apps stay far below it.
 pub const MAX_DEPTH: usize = 512;
 
+/// The limit for the JSON entries of an `.msapp`. Unpack nests entry values one or two levels
+/// deeper in the tree's files (the header inside `CanvasManifest.json`, control states inside
+/// editor-state files), and those files must still be readable by pack and by a merge.
+pub const MAX_ENTRY_DEPTH: usize = MAX_DEPTH - 32;
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{line}:{column}: {message}")]
 pub struct JsonError {
@@ -21,20 +26,30 @@ impl JsonError {
 
 /// Strict RFC 8259 JSON; a leading BOM is tolerated.
 pub fn parse(text: &str) -> Result<Json, JsonError> {
+    parse_nested(text, MAX_DEPTH)
+}
+
+fn parse_nested(text: &str, max_depth: usize) -> Result<Json, JsonError> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     Parser {
         src: body.as_bytes(),
         text: body,
         pos: 0,
+        max_depth,
     }
     .document()
 }
 
 /// UTF-8 bytes, BOM tolerated.
 pub fn parse_bytes(bytes: &[u8]) -> Result<Json, JsonError> {
+    parse_bytes_nested(bytes, MAX_DEPTH)
+}
+
+/// Like [`parse_bytes`] with containers nested at most `max_depth` levels deep.
+pub fn parse_bytes_nested(bytes: &[u8], max_depth: usize) -> Result<Json, JsonError> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(body) {
-        Ok(text) => parse(text),
+        Ok(text) => parse_nested(text, max_depth),
         Err(e) => {
             // Position the error on the last valid character boundary.
             let valid = body.get(..e.valid_up_to()).unwrap_or_default();
@@ -66,6 +81,7 @@ struct Parser<'a> {
     src: &'a [u8],
     text: &'a str,
     pos: usize,
+    max_depth: usize,
 }
 
 type Parsed<T> = Result<T, JsonError>;
@@ -109,8 +125,9 @@ impl<'a> Parser<'a> {
             self.skip_ws();
             let mut value = match self.peek() {
                 Some(open @ (b'{' | b'[')) => {
-                    if stack.len() >= MAX_DEPTH {
-                        return self.fail(format!("nesting deeper than {MAX_DEPTH} levels"));
+                    if stack.len() >= self.max_depth {
+                        let limit = self.max_depth;
+                        return self.fail(format!("nesting deeper than {limit} levels"));
                     }
                     self.pos += 1;
                     self.skip_ws();

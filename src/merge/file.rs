@@ -81,14 +81,27 @@ pub fn merge_one_file(
             bytes
         }
         FileKind::FxYaml => {
-            let side = |bytes: Option<&[u8]>| -> Result<SideControls> {
+            let labels = &opts.text.labels;
+            let side = |bytes: Option<&[u8]>, side: String| -> Result<SideControls> {
                 let mut tree = SourceTree::new();
                 if let Some(bytes) = bytes {
-                    tree.insert("Src/file.fx.yaml", bytes.to_vec());
+                    tree.insert(SIDE_FILE, bytes.to_vec());
                 }
-                SideControls::read(&tree).map_err(|e| relabel(e, path))
+                // A side committed half-resolved would have its markers buried in formulas.
+                if let Some(line) = super::app::markers_in(&tree).first() {
+                    let line = line.strip_prefix(SIDE_FILE).unwrap_or(line);
+                    return Err(Error::bad_input(
+                        format!("{path}{line}"),
+                        format!("in {side}: holds unresolved conflict markers; resolve them first"),
+                    ));
+                }
+                SideControls::read(&tree).map_err(|e| relabel(e, path, &side))
             };
-            let (bs, os, ts) = (side(b)?, side(o)?, side(t)?);
+            let (bs, os, ts) = (
+                side(b, format!("base ({})", labels.base))?,
+                side(o, format!("ours ({})", labels.ours))?,
+                side(t, format!("theirs ({})", labels.theirs))?,
+            );
             let merged = ControlsMerger {
                 base: &bs,
                 ours: &os,
@@ -121,12 +134,36 @@ fn present(bytes: &[u8]) -> Option<&[u8]> {
     (!bytes.is_empty()).then_some(bytes)
 }
 
-fn relabel(e: Error, path: &str) -> Error {
+/// Where a side's file sits in the one-file tree it is read as.
+const SIDE_FILE: &str = "Src/file.fx.yaml";
+
+/// Errors about one side name the file by its path in the repository and say which side it
+/// is: git hands the driver three temporary files whose names mean nothing to the user.
+fn relabel(e: Error, path: &str, side: &str) -> Error {
+    let file = |f: String| if f == SIDE_FILE { path.to_string() } else { f };
+    let message = |m: String| format!("in {side}: {m}");
     match e {
-        Error::Syntax { mut at, message } => {
-            at.file = path.to_string();
-            Error::Syntax { at, message }
+        Error::Syntax { mut at, message: m } => {
+            at.file = file(at.file);
+            Error::Syntax {
+                at,
+                message: message(m),
+            }
         }
+        Error::BadInput {
+            file: f,
+            message: m,
+        } => Error::BadInput {
+            file: file(f),
+            message: message(m),
+        },
+        Error::Invalid {
+            file: f,
+            message: m,
+        } => Error::Invalid {
+            file: file(f),
+            message: message(m),
+        },
         other => other,
     }
 }

@@ -6,10 +6,13 @@
 pub mod app;
 pub mod conflict;
 pub mod controls;
+pub mod entries;
 pub mod file;
 pub mod json;
 pub mod report;
 pub mod sequence;
+pub mod statements;
+pub mod test_files;
 pub mod text;
 pub mod tree;
 

@@ -1,0 +1,704 @@
+//! The fast path of the app merge, decided per zip entry on the stored bytes.
+//!
+//! Studio writes every entry on each save, yet an entry whose content did not change keeps its
+//! compressed bytes, and a typical merge touches a few screens on each side of an app with
+//! dozens. So the merged app is assembled from the sides' stored entries: an entry unchanged
+//! on one side is the other side's, copied without inflating it. Only the app-level files
+//! every save rewrites (`Header.json`, `Properties.json`, `AppCheckerResult.sarif`,
+//! `checksum.json`) are merged here, with the rules `merge::tree` applies to what they unpack
+//! to. Anything that needs the model (an entry changed on both sides, controls added on both
+//! sides with the same name or id, an unreadable entry) returns a [`Fallback`] and the caller
+//! runs the model merge, which also owns every error message. `tests/fast_path.rs` checks that
+//! both paths give the same app.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::checksum;
+use crate::container::{ArchiveWriter, Limits, StoredArchive};
+use crate::json::{self, Json, Object};
+use crate::merge::json::{JsonMergeOptions, Policy, merge_json};
+use crate::model::is_json_name;
+
+/// Why the fast path did not apply; the model merge decides instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fallback(pub String);
+
+impl std::fmt::Display for Fallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn fallback(reason: impl Into<String>) -> Fallback {
+    Fallback(reason.into())
+}
+
+type Decided<T> = std::result::Result<T, Fallback>;
+
+/// Real apps hold tens to hundreds of entries; copying an entry looks it up by position, so
+/// the fast path stays away from archives where that would grow quadratically.
+const MAX_ENTRIES: usize = 5_000;
+
+/// `Properties.json` keys Studio recomputes on every save; unpack keeps them as entropy, which
+/// merges key by key with ours winning a clash.
+const VOLATILE_PROPERTIES: [&str; 4] = [
+    "ControlCount",
+    "DeserializationLoadTime",
+    "AnalysisLoadTime",
+    "ErrorCount",
+];
+
+const SAVED_AT: &str = "LastSavedDateTimeUTC";
+
+/// Merges three apps entry by entry, or says why it cannot. `base` must be a real ancestor
+/// (not empty).
+pub fn merge_entries(base: &[u8], ours: &[u8], theirs: &[u8]) -> Decided<Vec<u8>> {
+    let open = |bytes, label| {
+        let stored = StoredArchive::open(bytes, label, &Limits::default())
+            .map_err(|e| fallback(format!("{label}: {e}")))?;
+        if stored.entries.len() > MAX_ENTRIES {
+            return Err(fallback(format!(
+                "{label}: too many entries for the fast path"
+            )));
+        }
+        Ok(Side::new(stored))
+    };
+    let sides = Sides {
+        base: open(base, "base")?,
+        ours: open(ours, "ours")?,
+        theirs: open(theirs, "theirs")?,
+    };
+    let plan = sides.plan()?;
+    sides.check_controls(&plan)?;
+    sides.write(&plan)
+}
+
+struct Side<'a> {
+    stored: StoredArchive<'a>,
+    by_key: HashMap<String, usize>,
+}
+
+impl<'a> Side<'a> {
+    fn new(stored: StoredArchive<'a>) -> Self {
+        let by_key = stored
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (entry_key(&e.info.name), i))
+            .collect();
+        Side { stored, by_key }
+    }
+
+    fn find(&self, key: &str) -> Option<usize> {
+        self.by_key.get(key).copied()
+    }
+
+    fn name(&self, index: usize) -> &str {
+        self.stored
+            .entries
+            .get(index)
+            .map_or("", |e| e.info.name.as_str())
+    }
+
+    fn inflate(&self, index: usize) -> Decided<Vec<u8>> {
+        self.stored
+            .inflate(index)
+            .map_err(|e| fallback(format!("{}: {e}", self.name(index))))
+    }
+
+    fn json(&self, index: usize) -> Decided<Json> {
+        let bytes = self.inflate(index)?;
+        json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
+            .map_err(|e| fallback(format!("{}: {e}", self.name(index))))
+    }
+}
+
+/// Entry names compare as Studio compares them: ASCII case and separator ignored.
+fn entry_key(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c == '/' {
+                '\\'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Which {
+    Ours,
+    Theirs,
+}
+
+/// Where one entry of the merged app comes from.
+enum Source {
+    Stored(Which, usize),
+    Merged(Vec<u8>),
+    Checksum,
+}
+
+struct Planned {
+    name: String,
+    source: Source,
+}
+
+/// What the decisions left for the controls check: the `Controls\*.json` entries each side
+/// changed (by key).
+struct Plan {
+    entries: Vec<Planned>,
+    controls_changed: [Vec<String>; 2],
+    checksum_from: Option<(Which, usize)>,
+}
+
+struct Sides<'a> {
+    base: Side<'a>,
+    ours: Side<'a>,
+    theirs: Side<'a>,
+}
+
+impl Sides<'_> {
+    fn side(&self, which: Which) -> &Side<'_> {
+        match which {
+            Which::Ours => &self.ours,
+            Which::Theirs => &self.theirs,
+        }
+    }
+
+    /// Whether two versions of an entry hold the same bytes. Equal compressed bytes decide at
+    /// once; a re-save may compress the same content differently, so equal CRCs and sizes
+    /// are settled by inflating.
+    fn same(&self, a: (&Side<'_>, Option<usize>), b: (&Side<'_>, Option<usize>)) -> Decided<bool> {
+        let ((sa, ia), (sb, ib)) = (a, b);
+        let (ia, ib) = match (ia, ib) {
+            (None, None) => return Ok(true),
+            (Some(x), Some(y)) => (x, y),
+            _ => return Ok(false),
+        };
+        if StoredArchive::stored_alike((&sa.stored, ia), (&sb.stored, ib)) {
+            return Ok(true);
+        }
+        let (Some(ea), Some(eb)) = (sa.stored.entries.get(ia), sb.stored.entries.get(ib)) else {
+            return Ok(false);
+        };
+        if ea.info.crc32 != eb.info.crc32 || ea.info.uncompressed_size != eb.info.uncompressed_size
+        {
+            return Ok(false);
+        }
+        Ok(sa.inflate(ia)? == sb.inflate(ib)?)
+    }
+
+    fn plan(&self) -> Decided<Plan> {
+        let mut plan = Plan {
+            entries: Vec::new(),
+            controls_changed: [Vec::new(), Vec::new()],
+            checksum_from: None,
+        };
+        // Ours' order first, then what only theirs has, in theirs' order.
+        let key_of = |e: &crate::container::StoredEntry| entry_key(&e.info.name);
+        let mut keys: Vec<String> = self.ours.stored.entries.iter().map(key_of).collect();
+        keys.extend(
+            self.theirs
+                .stored
+                .entries
+                .iter()
+                .map(key_of)
+                .filter(|k| self.ours.find(k).is_none()),
+        );
+        for key in keys {
+            self.decide(&key, &mut plan)?;
+        }
+        Ok(plan)
+    }
+
+    fn decide(&self, key: &str, plan: &mut Plan) -> Decided<()> {
+        let (b, o, t) = (
+            self.base.find(key),
+            self.ours.find(key),
+            self.theirs.find(key),
+        );
+        let ours_same_as_theirs = self.same((&self.ours, o), (&self.theirs, t))?;
+        let theirs_unchanged = self.same((&self.base, b), (&self.theirs, t))?;
+        let ours_unchanged = self.same((&self.base, b), (&self.ours, o))?;
+        let is_controls = key.starts_with("controls\\");
+        if is_controls && !ours_same_as_theirs {
+            if !ours_unchanged {
+                plan.controls_changed[0].push(key.to_string());
+            }
+            if !theirs_unchanged {
+                plan.controls_changed[1].push(key.to_string());
+            }
+        }
+        // Conflict markers are refused by the model merge, with the place named.
+        for (unchanged, side, index) in [
+            (ours_unchanged, &self.ours, o),
+            (theirs_unchanged, &self.theirs, t),
+        ] {
+            if let Some(i) = index.filter(|_| !unchanged)
+                && contains_marker(&side.inflate(i)?)
+            {
+                return Err(fallback(format!(
+                    "{} may hold conflict markers",
+                    side.name(i)
+                )));
+            }
+        }
+        let taken = if ours_same_as_theirs || theirs_unchanged {
+            o.map(|i| (Which::Ours, i))
+        } else if ours_unchanged {
+            t.map(|i| (Which::Theirs, i))
+        } else {
+            None
+        };
+        if checksum::is_checksum_name(key) {
+            if key != "checksum.json" {
+                return Err(fallback(format!("unexpected checksum file {key}")));
+            }
+            plan.checksum_from = match taken {
+                Some(from) => Some(from),
+                None if !ours_same_as_theirs && !theirs_unchanged && !ours_unchanged => {
+                    self.latest_saved(o, t)
+                }
+                None => None,
+            };
+            plan.entries.push(Planned {
+                name: "checksum.json".into(),
+                source: Source::Checksum,
+            });
+            return Ok(());
+        }
+        if ours_same_as_theirs || theirs_unchanged || ours_unchanged {
+            if let Some((which, index)) = taken {
+                plan.entries.push(Planned {
+                    name: self.side(which).name(index).to_string(),
+                    source: Source::Stored(which, index),
+                });
+            }
+            return Ok(());
+        }
+        let (Some(o), Some(t)) = (o, t) else {
+            return Err(fallback(format!(
+                "{key} added or deleted on one side, changed on the other"
+            )));
+        };
+        let name = self.ours.name(o).to_string();
+        let b_json = b.map(|i| self.base.json(i)).transpose()?;
+        let (o_json, t_json) = (self.ours.json(o)?, self.theirs.json(t)?);
+        let merged = match key {
+            "header.json" => merge_header(b_json.as_ref(), &o_json, &t_json)?,
+            "properties.json" => merge_properties(b_json.as_ref(), &o_json, &t_json)?,
+            "appcheckerresult.sarif" => prefer_ours(b_json.as_ref(), &o_json, &t_json)?,
+            _ => return Err(fallback(format!("both sides changed {name}"))),
+        };
+        plan.entries.push(Planned {
+            name,
+            source: Source::Merged(json::to_compact_string(&merged).into_bytes()),
+        });
+        Ok(())
+    }
+
+    /// The side saved last in Studio, by `Header.json` (ours on a tie or when unknown).
+    fn latest_saved(&self, o: Option<usize>, t: Option<usize>) -> Option<(Which, usize)> {
+        let saved = |side: &Side<'_>| {
+            let header = side.json(side.find("header.json")?).ok()?;
+            saved_at(header.get(SAVED_AT)?.as_str()?)
+        };
+        let pick_theirs = match (saved(&self.ours), saved(&self.theirs)) {
+            (Some(a), Some(b)) => b > a,
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        match (pick_theirs, o, t) {
+            (true, _, Some(t)) => Some((Which::Theirs, t)),
+            (_, Some(o), _) => Some((Which::Ours, o)),
+            (_, None, t) => t.map(|t| (Which::Theirs, t)),
+        }
+    }
+
+    /// Controls are unique app-wide by name, id and publish order. Entries changed on one side
+    /// only are taken whole, so two sides that each added the same name (or were given the
+    /// same new id) in different screens would collide: the model merge settles those.
+    fn check_controls(&self, plan: &Plan) -> Decided<()> {
+        let [ours_changed, theirs_changed] = &plan.controls_changed;
+        if ours_changed.is_empty() || theirs_changed.is_empty() {
+            return Ok(());
+        }
+        let added = |side: &Side<'_>, keys: &[String]| -> Decided<BTreeSet<String>> {
+            let (mut now, mut before) = (BTreeSet::new(), BTreeSet::new());
+            for key in keys {
+                if let Some(i) = side.find(key) {
+                    control_facts(&side.json(i)?, &mut now);
+                }
+                if let Some(i) = self.base.find(key) {
+                    control_facts(&self.base.json(i)?, &mut before);
+                }
+            }
+            Ok(now.difference(&before).cloned().collect())
+        };
+        let ours_added = added(&self.ours, ours_changed)?;
+        let theirs_added = added(&self.theirs, theirs_changed)?;
+        if let Some(clash) = ours_added.intersection(&theirs_added).next() {
+            return Err(fallback(format!(
+                "both sides added controls with the same {clash}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn write(&self, plan: &Plan) -> Decided<Vec<u8>> {
+        let sums = self.checksums(plan)?;
+        let mut writer = ArchiveWriter::new();
+        let failed = |e: crate::error::Error| fallback(format!("writing the merged app: {e}"));
+        let mut wrote_checksum = false;
+        for entry in &plan.entries {
+            match &entry.source {
+                Source::Stored(which, index) => writer
+                    .copy_raw_from(
+                        self.side(*which).stored.bytes(),
+                        self.side(*which).name(*index),
+                    )
+                    .map_err(failed)?,
+                Source::Merged(bytes) => writer.add(&entry.name, bytes).map_err(failed)?,
+                Source::Checksum => {
+                    writer
+                        .add(&entry.name, &self.checksum_document(plan, &sums))
+                        .map_err(failed)?;
+                    wrote_checksum = true;
+                }
+            }
+        }
+        if !wrote_checksum {
+            writer
+                .add("checksum.json", &self.checksum_document(plan, &sums))
+                .map_err(failed)?;
+        }
+        let bytes = writer.finish().map_err(failed)?;
+        // The result must read back as an archive; its JSON entries all parsed above.
+        StoredArchive::open(&bytes, "merged app", &Limits::default()).map_err(failed)?;
+        Ok(bytes)
+    }
+
+    /// A fresh client checksum of the merged entries. Hashing needs every JSON entry parsed,
+    /// which dominates the fast path: entries are spread over threads, largest first.
+    fn checksums(&self, plan: &Plan) -> Decided<checksum::Checksums> {
+        let mut work: Vec<&Planned> = plan
+            .entries
+            .iter()
+            .filter(|e| !matches!(e.source, Source::Checksum))
+            .collect();
+        let size = |e: &Planned| match &e.source {
+            Source::Stored(which, i) => self
+                .side(*which)
+                .stored
+                .entries
+                .get(*i)
+                .map_or(0, |e| e.info.uncompressed_size),
+            Source::Merged(bytes) => bytes.len() as u64,
+            Source::Checksum => 0,
+        };
+        work.sort_by_key(|e| std::cmp::Reverse(size(e)));
+        let next = AtomicUsize::new(0);
+        let values: Mutex<Vec<(String, Vec<u8>)>> = Mutex::new(Vec::with_capacity(work.len()));
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, 8)
+            .min(work.len().max(1));
+        let run = || -> Decided<()> {
+            loop {
+                let Some(entry) = work.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    return Ok(());
+                };
+                let value = match &entry.source {
+                    Source::Stored(which, i) => {
+                        entry_value(&entry.name, &self.side(*which).inflate(*i)?)?
+                    }
+                    Source::Merged(bytes) => entry_value(&entry.name, bytes)?,
+                    Source::Checksum => continue,
+                };
+                if let Ok(mut v) = values.lock() {
+                    v.push((entry.name.clone(), value));
+                }
+            }
+        };
+        let outcomes: Vec<Decided<()>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (1..threads).map(|_| s.spawn(run)).collect();
+            let mut outcomes = vec![run()];
+            for h in handles {
+                outcomes.push(
+                    h.join()
+                        .unwrap_or_else(|payload| std::panic::resume_unwind(payload)),
+                );
+            }
+            outcomes
+        });
+        outcomes.into_iter().collect::<Decided<Vec<()>>>()?;
+        let values = values
+            .into_inner()
+            .map_err(|_| fallback("a checksum worker failed"))?;
+        if values.len() != work.len() {
+            return Err(fallback("a checksum worker failed"));
+        }
+        Ok(checksum::combine(values))
+    }
+
+    /// `checksum.json` as pack writes it: the fresh client checksum, and the server stamp of
+    /// the side the entry came from (the latest save when both changed it).
+    fn checksum_document(&self, plan: &Plan, sums: &checksum::Checksums) -> Vec<u8> {
+        let mut doc = Object::new();
+        doc.insert("ClientStampedChecksum", Json::str(&sums.whole));
+        let mut per_file = Object::new();
+        for (name, sum) in &sums.per_file {
+            per_file.insert(name.as_str(), Json::str(sum));
+        }
+        doc.insert("ClientPerFileChecksums", Json::Object(per_file));
+        let old = plan
+            .checksum_from
+            .and_then(|(which, i)| self.side(which).json(i).ok());
+        if let Some(old) = old {
+            for key in ["ServerStampedChecksum", "ServerPerFileChecksums"] {
+                if let Some(v) = old.get(key) {
+                    doc.insert(key, v.clone());
+                }
+            }
+        }
+        json::to_compact_string(&Json::Object(doc)).into_bytes()
+    }
+}
+
+/// An entry's checksum value. JSON entries are parsed as loading the app parses them, so an
+/// entry the model merge would refuse sends the merge there.
+fn entry_value(name: &str, bytes: &[u8]) -> Decided<Vec<u8>> {
+    if !is_json_name(name) {
+        return Ok(bytes.to_vec());
+    }
+    json::parse_bytes_nested(bytes, json::MAX_ENTRY_DEPTH)
+        .map(|j| checksum::json_value(&j))
+        .map_err(|e| fallback(format!("{name}: {e}")))
+}
+
+/// Git's conflict-marker opening, anywhere in the bytes (a cheap, conservative test).
+fn contains_marker(bytes: &[u8]) -> bool {
+    bytes.windows(7).any(|w| w == b"<<<<<<<")
+}
+
+/// The facts that must stay unique across the app, of every control in a `Controls\*.json`.
+fn control_facts(doc: &Json, facts: &mut BTreeSet<String>) {
+    fn walk(control: &Json, top: bool, facts: &mut BTreeSet<String>) {
+        let Some(object) = control.as_object() else {
+            return;
+        };
+        if let Some(name) = object.get("Name").and_then(Json::as_str) {
+            facts.insert(format!("name {name}"));
+        }
+        if let Some(id) = object.get("ControlUniqueId") {
+            facts.insert(format!("id {}", json::to_compact_string(id)));
+        }
+        if top {
+            if let Some(index) = object.get("Index") {
+                facts.insert(format!("screen index {}", json::to_compact_string(index)));
+            }
+        } else if let Some(order) = object.get("PublishOrderIndex") {
+            facts.insert(format!("publish order {}", json::to_compact_string(order)));
+        }
+        for child in object
+            .get("Children")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            walk(child, false, facts);
+        }
+    }
+    if let Some(top) = doc.get("TopParent") {
+        walk(top, true, facts);
+    }
+}
+
+fn object_of(json: &Json, what: &str) -> Decided<Object> {
+    let object = json
+        .as_object()
+        .ok_or_else(|| fallback(format!("{what} is not an object")))?;
+    let mut keys: Vec<&str> = object.keys().collect();
+    keys.sort_unstable();
+    if keys.windows(2).any(|w| w[0] == w[1]) {
+        return Err(fallback(format!("{what} has duplicate keys")));
+    }
+    Ok(object.clone())
+}
+
+/// One-sided or equal changes of a value; `None` when both sides changed it differently.
+fn one_sided<'v, T: PartialEq>(b: Option<&'v T>, o: &'v T, t: &'v T) -> Option<&'v T> {
+    if o == t || b == Some(t) {
+        Some(o)
+    } else if b == Some(o) {
+        Some(t)
+    } else {
+        None
+    }
+}
+
+/// `Header.json`: the save time of the side saved last; anything else changed on both sides
+/// (two Studio versions) is the model merge's to settle.
+fn merge_header(b: Option<&Json>, o: &Json, t: &Json) -> Decided<Json> {
+    let without_saved = |j: &Json| -> Decided<Object> {
+        let mut object = object_of(j, "Header.json")?;
+        object.remove(SAVED_AT);
+        Ok(object)
+    };
+    let (ob, oo, ot) = (
+        b.map(without_saved).transpose()?,
+        without_saved(o)?,
+        without_saved(t)?,
+    );
+    let Some(rest) = one_sided(ob.as_ref(), &oo, &ot) else {
+        return Err(fallback("both sides changed Header.json"));
+    };
+    let from = if std::ptr::eq(rest, &oo) { o } else { t };
+    let mut merged = object_of(from, "Header.json")?;
+    let saved = |j: &Json| j.get(SAVED_AT).and_then(Json::as_str).and_then(saved_at);
+    let latest = match (saved(o), saved(t)) {
+        (Some(a), Some(b)) if b > a => t.get(SAVED_AT),
+        (None, Some(_)) => t.get(SAVED_AT),
+        _ => o.get(SAVED_AT).or_else(|| t.get(SAVED_AT)),
+    };
+    if let Some(v) = latest {
+        merged.insert(SAVED_AT, v.clone());
+    }
+    Ok(Json::Object(merged))
+}
+
+/// `Properties.json`: the volatile keys merge like a cache; any other key changed on both
+/// sides is the model merge's to settle (it may be a real conflict).
+fn merge_properties(b: Option<&Json>, o: &Json, t: &Json) -> Decided<Json> {
+    let split = |j: &Json| -> Decided<(Object, Object)> {
+        let mut rest = object_of(j, "Properties.json")?;
+        let mut volatile = Object::new();
+        for key in VOLATILE_PROPERTIES {
+            if let Some(v) = rest.remove(key) {
+                volatile.insert(key, v);
+            }
+        }
+        Ok((rest, volatile))
+    };
+    let (bs, os, ts) = (b.map(split).transpose()?, split(o)?, split(t)?);
+    let Some(rest) = one_sided(bs.as_ref().map(|s| &s.0), &os.0, &ts.0) else {
+        return Err(fallback("both sides changed Properties.json"));
+    };
+    let from = if std::ptr::eq(rest, &os.0) { o } else { t };
+    let volatile = merge_json(
+        bs.as_ref().map(|s| Json::Object(s.1.clone())).as_ref(),
+        Some(&Json::Object(os.1.clone())),
+        Some(&Json::Object(ts.1.clone())),
+        &JsonMergeOptions {
+            policy: Policy::PreferOurs,
+            array_keys: Vec::new(),
+        },
+    )
+    .value;
+    let volatile = volatile.as_ref().and_then(Json::as_object);
+    let mut merged = object_of(from, "Properties.json")?;
+    for key in VOLATILE_PROPERTIES {
+        match volatile.and_then(|v| v.get(key)) {
+            Some(v) => merged.insert(key, v.clone()),
+            None => {
+                merged.remove(key);
+            }
+        }
+    }
+    Ok(Json::Object(merged))
+}
+
+/// A cache merged key by key, ours winning a clash.
+fn prefer_ours(b: Option<&Json>, o: &Json, t: &Json) -> Decided<Json> {
+    merge_json(
+        b,
+        Some(o),
+        Some(t),
+        &JsonMergeOptions {
+            policy: Policy::PreferOurs,
+            array_keys: Vec::new(),
+        },
+    )
+    .value
+    .ok_or_else(|| fallback("AppCheckerResult.sarif merged to nothing"))
+}
+
+/// `MM/dd/yyyy HH:mm:ss` as a sortable tuple.
+fn saved_at(s: &str) -> Option<(u32, u32, u32, String)> {
+    let mut parts = s.split(['/', ' ']);
+    let month = parts.next()?.parse().ok()?;
+    let day = parts.next()?.parse().ok()?;
+    let year = parts.next()?.parse().ok()?;
+    let time = parts.next()?.to_string();
+    Some((year, month, day, time))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn j(text: &str) -> Json {
+        json::parse(text).unwrap()
+    }
+
+    #[test]
+    fn header_takes_the_latest_save() {
+        let b = j(r#"{"DocVersion":"1.3","LastSavedDateTimeUTC":"01/02/2025 10:00:00"}"#);
+        let o = j(r#"{"DocVersion":"1.3","LastSavedDateTimeUTC":"12/01/2024 10:00:00"}"#);
+        let t = j(r#"{"DocVersion":"1.3","LastSavedDateTimeUTC":"01/03/2025 09:00:00"}"#);
+        let m = merge_header(Some(&b), &o, &t).unwrap();
+        assert_eq!(
+            m.get(SAVED_AT).and_then(Json::as_str),
+            Some("01/03/2025 09:00:00")
+        );
+        let t2 = j(r#"{"DocVersion":"1.4","LastSavedDateTimeUTC":"01/03/2025 09:00:00"}"#);
+        let o2 = j(r#"{"DocVersion":"1.5","LastSavedDateTimeUTC":"01/03/2025 09:00:00"}"#);
+        assert!(merge_header(Some(&b), &o2, &t2).is_err());
+    }
+
+    #[test]
+    fn properties_merge_volatile_keys_and_refuse_real_clashes() {
+        let b = j(r#"{"Name":"a","ControlCount":{"button":1},"AnalysisLoadTime":1.0}"#);
+        let o = j(r#"{"Name":"a","ControlCount":{"button":2},"AnalysisLoadTime":2.0}"#);
+        let t = j(r#"{"Name":"a","ControlCount":{"button":1,"label":1},"AnalysisLoadTime":3.0}"#);
+        let m = merge_properties(Some(&b), &o, &t).unwrap();
+        assert_eq!(
+            json::to_compact_string(&m),
+            r#"{"Name":"a","ControlCount":{"button":2,"label":1},"AnalysisLoadTime":2.0}"#
+        );
+        let o2 = j(r#"{"Name":"b","ControlCount":{"button":1},"AnalysisLoadTime":1.0}"#);
+        let t2 = j(r#"{"Name":"c","ControlCount":{"button":1},"AnalysisLoadTime":1.0}"#);
+        assert!(merge_properties(Some(&b), &o2, &t2).is_err());
+    }
+
+    #[test]
+    fn facts_cover_names_ids_and_order() {
+        let doc = j(
+            r#"{"TopParent":{"Name":"S","ControlUniqueId":"4","Index":1,"PublishOrderIndex":0,
+            "Children":[{"Name":"B","ControlUniqueId":"5","PublishOrderIndex":3}]}}"#,
+        );
+        let mut facts = BTreeSet::new();
+        control_facts(&doc, &mut facts);
+        let facts: Vec<_> = facts.into_iter().collect();
+        assert_eq!(
+            facts,
+            [
+                "id \"4\"",
+                "id \"5\"",
+                "name B",
+                "name S",
+                "publish order 3",
+                "screen index 1"
+            ]
+        );
+    }
+
+    #[test]
+    fn markers_are_spotted() {
+        assert!(contains_marker(b"x\n<<<<<<< ours\n"));
+        assert!(!contains_marker(b"<<<<<< six"));
+    }
+}

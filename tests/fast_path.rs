@@ -1,0 +1,344 @@
+//! The entry-by-entry fast path of the app merge is only an optimisation: wherever it decides,
+//! the merged app holds the same content as the model merge's, its checksum stamp is fresh,
+//! and it unpacks. Where it cannot decide (a screen changed on both sides, controls added on
+//! both sides with the same name), the model merge runs and says why.
+//!
+//! Sides are saved the way a branch saves an app: unpacked, edited, packed. The base is the
+//! packed original, so unchanged entries keep their bytes, as they do between Studio saves.
+
+#[path = "merge_common/mod.rs"]
+mod common;
+
+use std::io::{Cursor, Read, Write};
+
+use common::*;
+use msapp_merge::app;
+use msapp_merge::checksum;
+use msapp_merge::json::{self, Json};
+use msapp_merge::merge::app::{AppMerge, Strategy, merge_apps};
+use msapp_merge::merge::tree::MergeOptions;
+use msapp_merge::source::SourceTree;
+use msapp_merge::source::unpack::UnpackOptions;
+
+fn merged(base: &[u8], ours: &[u8], theirs: &[u8], model_only: bool) -> AppMerge {
+    let opts = MergeOptions {
+        model_only,
+        ..options()
+    };
+    merge_apps(base, ours, theirs, &opts).unwrap_or_else(|e| panic!("merge failed: {e}"))
+}
+
+fn content(bytes: &[u8]) -> String {
+    checksum::compute(&app::parse_msapp(bytes, "app").unwrap()).whole
+}
+
+fn stamp(bytes: &[u8]) -> String {
+    let app = app::parse_msapp(bytes, "app").unwrap();
+    app.json("checksum.json")
+        .and_then(|c| c.get("ClientStampedChecksum"))
+        .and_then(Json::as_str)
+        .unwrap()
+        .to_string()
+}
+
+/// Both paths on the same inputs: the fast one decides, and agrees with the model.
+fn assert_fast_equals_model(base: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<u8> {
+    let fast = merged(base, ours, theirs, false);
+    assert_eq!(fast.strategy, Strategy::Entries);
+    assert!(fast.is_clean());
+    let model = merged(base, ours, theirs, true);
+    assert!(matches!(model.strategy, Strategy::Model(_)));
+    assert!(model.is_clean(), "{:?}", model.conflicts);
+    assert_eq!(content(&fast.merged), content(&model.merged));
+    assert_eq!(
+        stamp(&fast.merged),
+        content(&fast.merged),
+        "stale checksum stamp"
+    );
+    let reread = app::parse_msapp(&fast.merged, "merged").unwrap();
+    app::unpack_verified(&reread, "merged", &UnpackOptions::default())
+        .unwrap_or_else(|e| panic!("merged app does not round-trip: {e}"));
+    fast.merged
+}
+
+/// A formula to edit in each top-level file: a leaf control of each screen with at least one
+/// property, and the App object's first property; in file order.
+fn leaf_per_screen(tree: &SourceTree) -> Vec<(String, String, String)> {
+    fn leaf(b: &msapp_merge::fxyaml::Block) -> Option<&msapp_merge::fxyaml::Block> {
+        b.children.iter().find_map(|c| {
+            if c.children.is_empty() && !c.properties.is_empty() {
+                Some(c)
+            } else {
+                leaf(c)
+            }
+        })
+    }
+    blocks(tree)
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with("Src/Components/"))
+        .filter_map(|(path, top)| {
+            let l = if path == "Src/App.fx.yaml" && !top.properties.is_empty() {
+                &top
+            } else {
+                leaf(&top)?
+            };
+            Some((path, l.name.clone(), l.properties[0].name.clone()))
+        })
+        .collect()
+}
+
+fn edited(tree: &SourceTree, ctl: &str, prop: &str, tag: &str) -> Vec<u8> {
+    let mut t = tree.clone();
+    let old = common::prop(&t, ctl, prop).unwrap();
+    set_prop(&mut t, ctl, prop, &format!("If(true, {old}, \"{tag}\")"));
+    pack_bytes(&t)
+}
+
+#[test]
+fn one_change_per_side_in_different_screens_takes_the_fast_path_on_every_corpus_app() {
+    let mut tried = 0;
+    for path in corpus_apps() {
+        let name = path.display().to_string();
+        let tree = unpack_bytes(&std::fs::read(&path).unwrap(), &name);
+        let leaves = leaf_per_screen(&tree);
+        let [(_, a, pa), .., (_, b, pb)] = leaves.as_slice() else {
+            continue;
+        };
+        let base = pack_bytes(&tree);
+        let ours = edited(&tree, a, pa, "ours");
+        let theirs = edited(&tree, b, pb, "theirs");
+        let result = assert_fast_equals_model(&base, &ours, &theirs);
+        let back = unpack_bytes(&result, "merged");
+        assert!(
+            common::prop(&back, a, pa).unwrap().contains("\"ours\""),
+            "{name}"
+        );
+        assert!(
+            common::prop(&back, b, pb).unwrap().contains("\"theirs\""),
+            "{name}"
+        );
+        tried += 1;
+    }
+    assert!(
+        tried >= 15,
+        "only {tried} corpus apps have two top-level files to edit"
+    );
+}
+
+#[test]
+fn same_screen_on_both_sides_goes_to_the_model_merge() {
+    let tree = load("MyWeather");
+    let screen = blocks(&tree)
+        .into_iter()
+        .find(|(p, _)| p == "Src/Screen1.fx.yaml")
+        .unwrap()
+        .1;
+    let leaves: Vec<_> = screen
+        .children
+        .iter()
+        .filter(|c| c.children.is_empty() && !c.properties.is_empty())
+        .collect();
+    let (a, b) = (leaves[0], leaves[1]);
+    let base = pack_bytes(&tree);
+    let ours = edited(&tree, &a.name, &a.properties[0].name, "ours");
+    let theirs = edited(&tree, &b.name, &b.properties[0].name, "theirs");
+    let m = merged(&base, &ours, &theirs, false);
+    match &m.strategy {
+        Strategy::Model(why) => assert!(why.starts_with("both sides changed Controls"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(m.is_clean());
+    let back = unpack_bytes(&m.merged, "merged");
+    assert!(
+        common::prop(&back, &a.name, &a.properties[0].name)
+            .unwrap()
+            .contains("\"ours\"")
+    );
+    assert!(
+        common::prop(&back, &b.name, &b.properties[0].name)
+            .unwrap()
+            .contains("\"theirs\"")
+    );
+}
+
+#[test]
+fn the_same_new_name_on_both_sides_goes_to_the_model_merge() {
+    let tree = load("DuplicateScreen");
+    let screens: Vec<String> = blocks(&tree)
+        .into_iter()
+        .filter(|(p, _)| p != "Src/App.fx.yaml")
+        .map(|(_, b)| b.name)
+        .collect();
+    assert!(screens.len() >= 2, "{screens:?}");
+    let side = |screen: &str, text: &str| {
+        let mut t = tree.clone();
+        add_control(
+            &mut t,
+            screen,
+            new_control("Clash1", "label", &[("Text", &format!("\"{text}\""))]),
+        );
+        pack_bytes(&t)
+    };
+    let base = pack_bytes(&tree);
+    let m = merged(
+        &base,
+        &side(&screens[0], "a"),
+        &side(&screens[1], "b"),
+        false,
+    );
+    match &m.strategy {
+        Strategy::Model(why) => assert!(why.contains("both sides added controls"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn different_new_controls_on_each_side_are_both_kept() {
+    let tree = load("DuplicateScreen");
+    let screens: Vec<String> = blocks(&tree)
+        .into_iter()
+        .filter(|(p, _)| p != "Src/App.fx.yaml")
+        .map(|(_, b)| b.name)
+        .collect();
+    let side = |screen: &str, name: &str| {
+        let mut t = tree.clone();
+        add_control(
+            &mut t,
+            screen,
+            new_control(name, "label", &[("Text", "\"new\"")]),
+        );
+        pack_bytes(&t)
+    };
+    let base = pack_bytes(&tree);
+    let (ours, theirs) = (
+        side(&screens[0], "OursLabel"),
+        side(&screens[1], "TheirsLabel"),
+    );
+    let m = merged(&base, &ours, &theirs, false);
+    assert!(m.is_clean());
+    let back = unpack_bytes(&m.merged, "merged");
+    assert!(control(&back, "OursLabel").is_some() && control(&back, "TheirsLabel").is_some());
+    // Both sides gave their new label the same fresh id: the model merge renumbers one.
+    if let Strategy::Model(why) = &m.strategy {
+        assert!(
+            why.contains("same id") || why.contains("same publish order"),
+            "{why}"
+        );
+    } else {
+        assert_fast_equals_model(&base, &ours, &theirs);
+    }
+}
+
+/// Studio rewrites the save time and load timings on every save: both sides change
+/// `Header.json` and `Properties.json`, and the fast path still applies.
+#[test]
+fn save_time_and_volatile_properties_merge_on_the_fast_path() {
+    let tree = load("EmptyLocalDBRefsHashMismatchProperties");
+    let leaves = leaf_per_screen(&tree);
+    let saved = |t: &mut SourceTree, when: &str, load_time: f64| {
+        edit_json(t, "Entropy/Entropy.json", |e| {
+            let e = e.as_object_mut().unwrap();
+            e.insert("HeaderLastSavedDateTimeUTC", Json::str(when));
+            if let Some(Json::Object(v)) = e.get_mut("VolatileProperties") {
+                v.insert("AnalysisLoadTime", Json::from_f64(load_time));
+            }
+        });
+    };
+    let side = |i: usize, when: &str, load_time: f64| {
+        let (_, ctl, prop) = &leaves[i];
+        let mut t = tree.clone();
+        let old = common::prop(&t, ctl, prop).unwrap();
+        set_prop(&mut t, ctl, prop, &format!("If(true, {old}, \"x\")"));
+        saved(&mut t, when, load_time);
+        pack_bytes(&t)
+    };
+    let base = pack_bytes(&tree);
+    let ours = side(1, "03/04/2026 10:00:00", 1.5);
+    let theirs = side(leaves.len() - 1, "11/02/2026 08:30:00", 2.5);
+    let result = assert_fast_equals_model(&base, &ours, &theirs);
+    let app = app::parse_msapp(&result, "merged").unwrap();
+    let header = app.json("Header.json").unwrap();
+    assert_eq!(
+        header.get("LastSavedDateTimeUTC").and_then(Json::as_str),
+        Some("11/02/2026 08:30:00")
+    );
+    let props = app.json("Properties.json").unwrap();
+    assert_eq!(
+        props.get("AnalysisLoadTime").map(json::to_compact_string),
+        Some("1.5".to_string()),
+        "a clash in a volatile property keeps ours, as the model merge does"
+    );
+}
+
+/// A side written by another zip writer (entries reordered, recompressed) holds the same
+/// entries: the fast path compares their content, not their bytes.
+#[test]
+fn a_recompressed_side_still_takes_the_fast_path() {
+    let tree = load("ComponentTest");
+    let leaves = leaf_per_screen(&tree);
+    let base = pack_bytes(&tree);
+    let ours = recompressed(&edited(&tree, &leaves[0].1, &leaves[0].2, "ours"));
+    let theirs = edited(&tree, &leaves[2].1, &leaves[2].2, "theirs");
+    assert_fast_equals_model(&recompressed(&base), &ours, &theirs);
+}
+
+#[test]
+fn the_fast_path_is_deterministic() {
+    let tree = load("ComponentTest");
+    let leaves = leaf_per_screen(&tree);
+    let base = pack_bytes(&tree);
+    let ours = edited(&tree, &leaves[0].1, &leaves[0].2, "ours");
+    let theirs = edited(&tree, &leaves[3].1, &leaves[3].2, "theirs");
+    let first = merged(&base, &ours, &theirs, false);
+    let again = merged(&base, &ours, &theirs, false);
+    assert_eq!(first.strategy, Strategy::Entries);
+    assert!(
+        first.merged == again.merged,
+        "two runs gave different bytes"
+    );
+}
+
+/// Conflict markers in a side are the model merge's to refuse, with the formula named.
+#[test]
+fn conflict_markers_in_a_changed_screen_are_refused() {
+    let tree = load("ComponentTest");
+    let leaves = leaf_per_screen(&tree);
+    let base = pack_bytes(&tree);
+    let (_, ctl, prop) = &leaves[0];
+    let mut t = tree.clone();
+    set_prop(
+        &mut t,
+        ctl,
+        prop,
+        "\n<<<<<<< HEAD\n1\n=======\n2\n>>>>>>> feature",
+    );
+    let ours = pack_bytes(&t);
+    let theirs = edited(&tree, &leaves[2].1, &leaves[2].2, "theirs");
+    let err = merge_apps(&base, &ours, &theirs, &options())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("conflict markers") && err.contains(ctl.as_str()),
+        "{err}"
+    );
+}
+
+fn recompressed(bytes: &[u8]) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut entries = Vec::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        entries.push((f.name().unwrap().to_string(), data));
+    }
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1));
+    for (name, data) in entries.iter().rev() {
+        out.start_file(name.as_str(), options).unwrap();
+        out.write_all(data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}

@@ -1,0 +1,274 @@
+//! Inputs the fuzzers (`fuzz/`) or the hostile-input suite found to break something, replayed
+//! through the same harness code the fuzzer ran (`fuzz/src/harness.rs`), plus focused tests of
+//! each fix. `tests/regressions/<target>/` holds the minimized crashing inputs.
+
+#[path = "../fuzz/src/harness.rs"]
+mod harness;
+
+use std::fs;
+use std::path::Path;
+
+use msapp_merge::container::{self, Limits};
+use msapp_merge::driver::{MergeRequest, run_merge};
+use msapp_merge::error::Error;
+use msapp_merge::merge::app::merge_apps;
+use msapp_merge::merge::file::{FileKind, merge_one_file};
+use msapp_merge::merge::tree::MergeOptions;
+use msapp_merge::synthetic::synthetic_app;
+
+fn replay(target: &str, run: fn(&[u8])) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/regressions")
+        .join(target);
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let data = fs::read(&path).unwrap();
+            eprintln!("replaying {}", path.display());
+            run(&data);
+        }
+    }
+}
+
+#[test]
+fn replay_fxyaml() {
+    replay("fxyaml", harness::fxyaml);
+}
+
+#[test]
+fn replay_container() {
+    replay("container", harness::container);
+}
+
+#[test]
+fn replay_json_model() {
+    replay("json_model", harness::json_model);
+}
+
+#[test]
+fn replay_merge() {
+    replay("merge", harness::merge);
+}
+
+/// The harnesses accept the trivial inputs the fuzzers start from.
+#[test]
+fn harnesses_take_empty_and_tiny_inputs() {
+    for data in [
+        &b""[..],
+        b"\0",
+        b"PK\x05\x06",
+        b"{}",
+        b"\x01\x01\x01\x01\x01\x01",
+    ] {
+        harness::fxyaml(data);
+        harness::container(data);
+        harness::json_model(data);
+        harness::merge(data);
+    }
+}
+
+// ---- JSON nested close to the limit ----
+
+/// A valid app whose Header.json carries one more member nested `depth` levels deep.
+fn app_with_deep_header(depth: usize) -> Vec<u8> {
+    let bytes = synthetic_app(1, 2, &[]).unwrap();
+    let archive = container::read_archive(&bytes, "app", &Limits::default()).unwrap();
+    let entries: Vec<(String, Vec<u8>)> = archive
+        .entries
+        .into_iter()
+        .map(|e| {
+            if e.name == "Header.json" {
+                let text = String::from_utf8(e.data).unwrap();
+                let deep = format!(
+                    "{{\"Deep\":{}1{},",
+                    "[".repeat(depth - 1),
+                    "]".repeat(depth - 1)
+                );
+                (e.name, text.replacen('{', &deep, 1).into_bytes())
+            } else {
+                (e.name, e.data)
+            }
+        })
+        .collect();
+    container::write_archive(&entries).unwrap()
+}
+
+/// Found by the hostile-input suite: an entry nested right at the parser's limit loaded, but
+/// unpack put it one level deeper into CanvasManifest.json, which then could not be read
+/// back: the merge failed with "a bug in msapp-merge" instead of naming the input.
+#[test]
+fn json_entries_leave_room_for_the_tree_nesting() {
+    let base = synthetic_app(1, 2, &[]).unwrap();
+    let theirs = synthetic_app(1, 2, &[(1, 2, "\"theirs\"")]).unwrap();
+    let at_limit = app_with_deep_header(msapp_merge::json::MAX_ENTRY_DEPTH);
+    let merged = merge_apps(&base, &at_limit, &theirs, &MergeOptions::default()).unwrap();
+    assert!(merged.is_clean());
+
+    let too_deep = app_with_deep_header(msapp_merge::json::MAX_ENTRY_DEPTH + 1);
+    let err = merge_apps(&base, &too_deep, &theirs, &MergeOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("Header.json") && err.contains("nesting deeper than"),
+        "{err}"
+    );
+    // The old limit was the parser's own.
+    let old_limit = app_with_deep_header(msapp_merge::json::MAX_DEPTH);
+    assert!(merge_apps(&base, &old_limit, &theirs, &MergeOptions::default()).is_err());
+}
+
+// ---- merge-file names the side ----
+
+const SCREEN: &str =
+    "Screen1 As screen:\n\n    Label1 As label:\n        Text: =\"Hello\"\n        X: =40\n\n";
+
+fn merge_fx_yaml(theirs: &str) -> Result<(), Error> {
+    let ours = SCREEN.replace("X: =40", "X: =41");
+    merge_one_file(
+        FileKind::FxYaml,
+        "Src/Screen1.fx.yaml",
+        SCREEN.as_bytes(),
+        ours.as_bytes(),
+        theirs.as_bytes(),
+        &MergeOptions::default(),
+    )
+    .map(|_| ())
+}
+
+/// Found by the hostile-input suite: a syntax error in theirs was reported with the temporary
+/// file's place but without saying it was theirs (git's three files have meaningless names).
+#[test]
+fn merge_file_errors_say_which_side() {
+    let err = merge_fx_yaml(&SCREEN.replace("    Label1", "\tLabel1"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("Src/Screen1.fx.yaml:3:1: in theirs (theirs): "),
+        "{err}"
+    );
+}
+
+/// Found by the hostile-input suite: merge-file merged a side that still held conflict
+/// markers (burying them in formulas) where the app merge refuses it.
+#[test]
+fn merge_file_refuses_a_side_with_conflict_markers() {
+    let marked = SCREEN.replace(
+        "        Text: =\"Hello\"\n",
+        "<<<<<<< HEAD\n        Text: =\"a\"\n=======\n        Text: =\"b\"\n>>>>>>> x\n",
+    );
+    let err = merge_fx_yaml(&marked).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "Src/Screen1.fx.yaml:4: in theirs (theirs): holds unresolved conflict markers; resolve them first"
+    );
+}
+
+// ---- the merge driver names the app ----
+
+/// Found by the hostile-input suite: a broken side was reported as "theirs (theirs): not a
+/// zip archive", naming neither the app nor a file the user could find.
+#[test]
+fn merge_errors_name_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = synthetic_app(1, 2, &[]).unwrap();
+    let ours = synthetic_app(1, 2, &[(1, 1, "\"ours\"")]).unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        fs::write(&path, bytes).unwrap();
+        path
+    };
+    let request = MergeRequest {
+        base: write("base", &base),
+        ours: write("ours", &ours),
+        theirs: write("theirs", b"garbage"),
+        path: Some("Apps/Weather.msapp".into()),
+        theirs_label: Some("feature".into()),
+        ..MergeRequest::default()
+    };
+    let err = run_merge(&request).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "Apps/Weather.msapp: theirs (feature): not a zip archive"
+    );
+    assert_eq!(fs::read(&request.ours).unwrap(), ours);
+}
+
+// ---- unpack over a directory keeps .git ----
+
+/// Found reviewing the writes: when moving the user's directory aside failed (here: a
+/// leftover of a crashed run under the name it wanted), the `.git` already moved into the
+/// staging directory was deleted with it.
+#[test]
+fn write_tree_keeps_git_when_the_old_name_is_taken() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("tree");
+    fs::create_dir_all(dir.join(".git/refs")).unwrap();
+    fs::write(dir.join(".git/HEAD"), b"ref: refs/heads/main\n").unwrap();
+    fs::write(dir.join("old.txt"), b"old").unwrap();
+    let leftover = parent
+        .path()
+        .join(format!(".msapp-merge-old-{}", std::process::id()));
+    fs::create_dir_all(&leftover).unwrap();
+    fs::write(leftover.join("x"), b"leftover").unwrap();
+
+    let mut tree = msapp_merge::source::SourceTree::new();
+    tree.insert("Src/App.fx.yaml", b"App As appinfo:\n".to_vec());
+    msapp_merge::fsio::write_tree(&dir, &tree).unwrap();
+
+    assert_eq!(
+        fs::read(dir.join(".git/HEAD")).unwrap(),
+        b"ref: refs/heads/main\n"
+    );
+    assert!(dir.join(".git/refs").is_dir());
+    assert!(!dir.join("old.txt").exists());
+    assert_eq!(
+        fs::read(dir.join("Src/App.fx.yaml")).unwrap(),
+        b"App As appinfo:\n"
+    );
+    assert_eq!(fs::read(leftover.join("x")).unwrap(), b"leftover");
+    let names: Vec<String> = fs::read_dir(parent.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+/// Whatever names a crafted app smuggles into a tree, writing it never leaves the directory
+/// and never touches its `.git`; the directory stays as it was.
+#[test]
+fn write_tree_refuses_paths_outside_the_tree() {
+    for bad in [
+        "../evil.txt",
+        "Src/../../evil.txt",
+        "/tmp/evil.txt",
+        "Src\\..\\..\\evil.txt",
+        "./x",
+        "",
+        ".git/hooks/pre-commit",
+        ".GIT/config",
+    ] {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("a/tree");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("keep.txt"), b"keep").unwrap();
+        let mut tree = msapp_merge::source::SourceTree::new();
+        tree.insert("Src/App.fx.yaml", b"App As appinfo:\n".to_vec());
+        tree.insert(bad, b"evil".to_vec());
+        let err = msapp_merge::fsio::write_tree(&dir, &tree)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("refusing to write"), "{bad}: {err}");
+        assert_eq!(fs::read(dir.join("keep.txt")).unwrap(), b"keep");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1, "{bad}");
+        assert_eq!(
+            fs::read_dir(parent.path().join("a")).unwrap().count(),
+            1,
+            "{bad}"
+        );
+        assert!(!parent.path().join("evil.txt").exists());
+        assert!(!Path::new("/tmp/evil.txt").exists());
+    }
+}
