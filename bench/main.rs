@@ -2,9 +2,17 @@
 //! and on generated apps of growing size, each next to the naive floor (inflate the three
 //! inputs, deflate one output, same zip library). Writes `bench/results/`.
 //!
-//! Options (after `--`): `--runs N` (default 5), `--quick` (3 runs, sizes 10 and 100, the
-//! largest corpus app only), `--only TEXT` (subjects whose name contains TEXT), `--sizes
-//! 10,100,500`, `--no-corpus`, `--no-synthetic`, `--no-phases`, `--out DIR`, `--corpus DIR`.
+//! Full run (tens of minutes; keep the machine otherwise idle, the figures are wall times):
+//!     bench/run.sh                          # = cargo bench --bench msapp, then the plot
+//! Smoke run (one to two minutes: the largest and the smallest corpus app with one change per
+//! side, generated apps of 10 and 50 screens, every command once):
+//!     cargo bench --bench msapp -- --quick
+//! Needs `../shared/corpus/apps` beside the repository (or `--corpus DIR`).
+//!
+//! Options (after `--`): `--runs N` (default 5), `--quick` (the smoke run above; `--runs`
+//! and `--sizes` still override it), `--only TEXT` (subjects whose name contains TEXT),
+//! `--sizes 10,100,500`, `--no-corpus`, `--no-synthetic`, `--no-phases`, `--out DIR`,
+//! `--corpus DIR`.
 
 mod inputs;
 mod measure;
@@ -12,12 +20,15 @@ mod phases;
 mod report;
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
 use msapp_merge::container::{self, Limits};
+use msapp_merge::merge::app::{Strategy, merge_apps};
+use msapp_merge::merge::tree::MergeOptions;
 
 use measure::{Sample, Stats};
 
@@ -69,24 +80,23 @@ impl Config {
                 .collect::<Vec<_>>()
                 .join(" "),
         };
+        let (mut runs, mut sizes) = (None, None);
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             let mut value = || it.next().cloned().ok_or(format!("{arg} needs a value"));
             match arg.as_str() {
                 // cargo bench passes this to every bench target.
                 "--bench" => {}
-                "--runs" => cfg.runs = value()?.parse().map_err(|e| format!("--runs: {e}"))?,
-                "--quick" => {
-                    cfg.quick = true;
-                    cfg.runs = 3;
-                    cfg.sizes = vec![10, 100];
-                }
+                "--runs" => runs = Some(value()?.parse().map_err(|e| format!("--runs: {e}"))?),
+                "--quick" => cfg.quick = true,
                 "--only" => cfg.only = Some(value()?),
                 "--sizes" => {
-                    cfg.sizes = value()?
-                        .split(',')
-                        .map(|s| s.trim().parse().map_err(|e| format!("--sizes: {e}")))
-                        .collect::<Result<_, _>>()?
+                    sizes = Some(
+                        value()?
+                            .split(',')
+                            .map(|s| s.trim().parse().map_err(|e| format!("--sizes: {e}")))
+                            .collect::<Result<_, _>>()?,
+                    )
                 }
                 "--no-corpus" => cfg.corpus = false,
                 "--no-synthetic" => cfg.synthetic = false,
@@ -96,7 +106,13 @@ impl Config {
                 other => return Err(format!("unknown option {other}")),
             }
         }
-        cfg.runs = cfg.runs.max(1);
+        if cfg.quick {
+            // A smoke run: every command and every report section once, in about a minute.
+            cfg.runs = 1;
+            cfg.sizes = vec![10, 50];
+        }
+        cfg.runs = runs.unwrap_or(cfg.runs).max(1);
+        cfg.sizes = sizes.unwrap_or(cfg.sizes);
         Ok(cfg)
     }
 }
@@ -140,6 +156,8 @@ pub struct Subject {
     pub screens: Option<usize>,
     pub base: Vec<u8>,
     pub merge_counts: Vec<usize>,
+    /// Find out which path the merge takes on this app (costs one more merge per count).
+    pub explain_merge: bool,
 }
 
 /// Everything measured on one subject.
@@ -153,6 +171,8 @@ pub struct Measured {
     /// Changes per side requested -> made (an app with few formulas gets fewer).
     pub changes: BTreeMap<usize, usize>,
     pub stats: BTreeMap<Op, Stats>,
+    /// Changes per side -> how `merge_apps` decided that merge, where asked for.
+    pub merge_paths: BTreeMap<usize, String>,
     pub load: String,
     pub notes: Vec<String>,
 }
@@ -164,8 +184,24 @@ impl Measured {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let raw: Vec<OsString> = std::env::args_os().skip(1).collect();
+    if let [flag, rest @ ..] = raw.as_slice()
+        && flag == measure::MEASURED_FLAG
+    {
+        return measure::measured_main(rest);
+    }
+    let Some(args) = raw
+        .into_iter()
+        .map(OsString::into_string)
+        .collect::<Result<Vec<String>, _>>()
+        .ok()
+    else {
+        eprintln!("msapp bench: arguments must be UTF-8");
+        return ExitCode::from(2);
+    };
     match args.first().map(String::as_str) {
+        // The trivial process whose peak memory shows what the measurement itself costs.
+        Some("__noop") => return ExitCode::SUCCESS,
         Some("__floor") => return exit(floor(args.get(1..).unwrap_or_default(), true)),
         Some("__inflate") => return exit(floor(args.get(1..).unwrap_or_default(), false)),
         Some("__entry_copy") => return exit(entry_copy(args.get(1..).unwrap_or_default())),
@@ -280,13 +316,23 @@ fn entry_copy(args: &[String]) -> Result<(), String> {
 fn run(cfg: &Config) -> Result<(), String> {
     fs::create_dir_all(&cfg.out).map_err(|e| format!("{}: {e}", cfg.out.display()))?;
     let started_load = report::loadavg();
+    let noop = std::env::current_exe()
+        .map(|me| {
+            let mut c = Command::new(me);
+            c.arg("__noop");
+            c
+        })
+        .map_err(|e| e.to_string())?;
+    let scratch = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
+    let baseline = measure::run(&noop, scratch.path()).map_err(|e| format!("baseline: {e}"))?;
     let mut measured = Vec::new();
     let mut phase_rows = None;
 
     if cfg.corpus {
         let mut apps = corpus_apps(&cfg.corpus_dir)?;
-        if cfg.quick {
-            apps.truncate(1);
+        if cfg.quick && apps.len() > 2 {
+            // The target's app and the smallest one, whose peak memory shows the floor.
+            apps.drain(1..apps.len() - 1);
         }
         let largest = apps.first().map(|(n, _)| n.clone());
         for (name, path) in apps {
@@ -299,7 +345,10 @@ fn run(cfg: &Config) -> Result<(), String> {
                 name: name.clone(),
                 screens: None,
                 base,
-                merge_counts: vec![1, MANY],
+                // Many changes on the largest app take the slow path three times over (the
+                // proof, the path check, the run): too long for a smoke run.
+                merge_counts: if cfg.quick { vec![1] } else { vec![1, MANY] },
+                explain_merge: Some(&name) == largest.as_ref(),
             };
             let m = measure_subject(cfg, &subject)?;
             if cfg.phases && Some(&name) == largest.as_ref() {
@@ -330,6 +379,7 @@ fn run(cfg: &Config) -> Result<(), String> {
                     screens: Some(screens),
                     base,
                     merge_counts: counts.clone(),
+                    explain_merge: false,
                 };
                 measured.push(measure_subject(cfg, &subject)?);
             }
@@ -344,6 +394,7 @@ fn run(cfg: &Config) -> Result<(), String> {
                     screens: Some(screens),
                     base,
                     merge_counts: counts,
+                    explain_merge: false,
                 };
                 measured.push(measure_subject(cfg, &subject)?);
             }
@@ -355,6 +406,7 @@ fn run(cfg: &Config) -> Result<(), String> {
         cfg,
         &measured,
         phase_rows.as_deref(),
+        baseline.peak_rss,
         &started_load,
         &finished_load,
     )
@@ -429,6 +481,7 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
         formulas: 0,
         changes: BTreeMap::new(),
         stats: BTreeMap::new(),
+        merge_paths: BTreeMap::new(),
         load: report::loadavg(),
         notes: Vec::new(),
     };
@@ -447,6 +500,10 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
         m.changes.insert(n, ours.len());
         let ours_bytes = inputs::with_changes(&subject.base, &ours, "ours").map_err(err)?;
         let theirs_bytes = inputs::with_changes(&subject.base, &theirs, "theirs").map_err(err)?;
+        if subject.explain_merge {
+            m.merge_paths
+                .insert(n, merge_path(&subject.base, &ours_bytes, &theirs_bytes));
+        }
         fs::write(side("ours", n), ours_bytes).map_err(|e| e.to_string())?;
         fs::write(side("theirs", n), theirs_bytes).map_err(|e| e.to_string())?;
         if let Some(problem) = proves_merge(dir, &base, n, ours.len(), theirs.len()) {
@@ -485,7 +542,8 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
             ) {
                 cmd.arg(&out);
             }
-            let sample = measure::run(&mut cmd).map_err(|e| format!("{}: {e}", op.name()))?;
+            let sample = measure::run(&cmd, &dir.join("stderr.txt"))
+                .map_err(|e| format!("{}: {e}", op.name()))?;
             let acceptable = match op {
                 // check reports findings with 1 (a corpus app may have some).
                 Op::Check => matches!(sample.exit_code, Some(0 | 1)),
@@ -516,6 +574,18 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
         }
     }
     Ok(m)
+}
+
+/// Which path the library's merge takes on these inputs, in words. Only reported: the timed
+/// merges are the command's, whatever path it takes.
+fn merge_path(base: &[u8], ours: &[u8], theirs: &[u8]) -> String {
+    match merge_apps(base, ours, theirs, &MergeOptions::default()).map(|m| m.strategy) {
+        Ok(Strategy::Bytes) => "whole app taken from one side".into(),
+        Ok(Strategy::Entries) => "entry by entry (fast path)".into(),
+        Ok(Strategy::Model(reason)) => format!("model merge ({reason})"),
+        // proves_merge notes the failure of the command itself.
+        Err(e) => format!("none, the merge fails: {e}"),
+    }
 }
 
 fn first_line(text: &str) -> String {

@@ -19,10 +19,11 @@ pub fn write_all(
     cfg: &Config,
     measured: &[Measured],
     phases: Option<&[(String, Duration)]>,
+    baseline_rss: Option<u64>,
     start_load: &str,
     end_load: &str,
 ) -> Result<(), String> {
-    let md = markdown(cfg, measured, phases, start_load, end_load);
+    let md = markdown(cfg, measured, phases, baseline_rss, start_load, end_load);
     let write = |name: &str, text: &str| {
         let path = cfg.out.join(name);
         fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
@@ -30,7 +31,7 @@ pub fn write_all(
     write("results.md", &md)?;
     write(
         "results.json",
-        &json(cfg, measured, phases, start_load, end_load),
+        &json(cfg, measured, phases, baseline_rss, start_load, end_load),
     )?;
     write("measurements.csv", &csv(measured))?;
     println!("{md}");
@@ -167,6 +168,13 @@ fn targets(out: &mut String, measured: &[Measured]) {
                 verdict(r <= 0.2)
             );
         }
+        for (n, path) in &big.merge_paths {
+            let _ = writeln!(
+                out,
+                "| (path the merge with {} change(s) per side took on that app) | {path} | |",
+                big.changes.get(n).unwrap_or(n)
+            );
+        }
         if let (Some(sketch), Some(floor)) = (big.get(Op::EntryCopy), floor)
             && let Some(r) = ratio(sketch.median, floor)
         {
@@ -286,6 +294,7 @@ fn markdown(
     cfg: &Config,
     measured: &[Measured],
     phases: Option<&[(String, Duration)]>,
+    baseline_rss: Option<u64>,
     start_load: &str,
     end_load: &str,
 ) -> String {
@@ -309,8 +318,9 @@ fn markdown(
     );
     let _ = writeln!(
         out,
-        "Every figure is the median wall time of {} runs, each a separate process (the commands round-robin, so load from other work spreads over all of them), followed by its ratio to the **floor** of the same app: a process that inflates base, ours and theirs and deflates one output with the same zip library. `inflate ×1` inflates the app once. `entry-copy sketch` is the floor of the fast path proposed in ANALYSIS.md: it inflates nothing, decides per entry from the three central directories (CRC, size) which side changed it and copies that side's compressed bytes (one change per side; no cross-entry checks, no checksum). Peak RSS is the process's peak resident memory (median over the runs). Ours and theirs are the app with formulas changed inside its control JSON (`If(true, OLD, \"tag\")`), all other entries copied compressed, as a Studio save leaves them; one change per side lands in two controls a third of the app apart, N changes are spread evenly and alternate between the sides. Before timing, each merge is run once and must be clean and carry every change.\n",
-        cfg.runs
+        "Every figure is the median wall time of {} runs, each a separate process (the commands round-robin, so load from other work spreads over all of them), followed by its ratio to the **floor** of the same app: a process that inflates base, ours and theirs and deflates one output with the same zip library. `inflate ×1` inflates the app once. `entry-copy sketch` is the floor of an entry-level fast path: it inflates nothing, decides per entry from the three central directories (CRC, size) which side changed it and copies that side's compressed bytes (one change per side; no cross-entry checks, no checksum). Peak RSS is the process's peak resident memory (median over the runs), read by a small intermediary process that spawns the command and reaps it with `wait4`, so the bench's own memory does not leak into the figure (on Linux a child's peak starts from that of the process it was forked from); a process that does nothing shows {} measured this way. Ours and theirs are the app with formulas changed inside its control JSON (`If(true, OLD, \"tag\")`), all other entries copied compressed, as a Studio save leaves them; one change per side lands in two controls a third of the app apart, N changes are spread evenly and alternate between the sides. Before timing, each merge is run once and must be clean and carry every change.\n",
+        cfg.runs,
+        baseline_rss.map(fmt_bytes).unwrap_or_else(|| "n/a".into())
     );
     targets(&mut out, measured);
 
@@ -381,7 +391,7 @@ fn markdown(
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "## Where merge-1 spends its time ({name}, in process, steps run one after another)\n\n| step | median | share |\n|---|---|---|"
+            "## Where the model merge spends its time (merge-1 of {name}, in process, steps run one after another)\n\n| step | median | share |\n|---|---|---|"
         );
         for (step, d) in rows.iter().take(steps) {
             let _ = writeln!(
@@ -458,6 +468,7 @@ fn json(
     cfg: &Config,
     measured: &[Measured],
     phases: Option<&[(String, Duration)]>,
+    baseline_rss: Option<u64>,
     start_load: &str,
     end_load: &str,
 ) -> String {
@@ -475,8 +486,13 @@ fn json(
                 .map(|(a, b)| format!("\"{a}\":{b}"))
                 .collect();
             let notes: Vec<String> = m.notes.iter().map(|n| json_string(n)).collect();
+            let paths: Vec<String> = m
+                .merge_paths
+                .iter()
+                .map(|(n, p)| format!("\"{n}\":{}", json_string(p)))
+                .collect();
             format!(
-                "{{\"series\":{},\"name\":{},\"screens\":{},\"compressed_bytes\":{},\"uncompressed_bytes\":{},\"formulas\":{},\"changes_per_side\":{{{}}},\"load\":{},\"ops\":{{{}}},\"notes\":[{}]}}",
+                "{{\"series\":{},\"name\":{},\"screens\":{},\"compressed_bytes\":{},\"uncompressed_bytes\":{},\"formulas\":{},\"changes_per_side\":{{{}}},\"load\":{},\"ops\":{{{}}},\"merge_paths\":{{{}}},\"notes\":[{}]}}",
                 json_string(m.series),
                 json_string(&m.name),
                 m.screens
@@ -488,6 +504,7 @@ fn json(
                 changes.join(","),
                 json_string(&m.load),
                 ops.join(","),
+                paths.join(","),
                 notes.join(",")
             )
         })
@@ -507,7 +524,7 @@ fn json(
         })
         .unwrap_or_default();
     format!(
-        "{{\"args\":{},\"runs\":{},\"load_start\":{},\"load_end\":{},\"cpus\":{},\"commit\":{},\"subjects\":[\n{}\n],\"merge_phases\":[{}]}}\n",
+        "{{\"args\":{},\"runs\":{},\"load_start\":{},\"load_end\":{},\"cpus\":{},\"commit\":{},\"baseline_peak_rss_bytes\":{},\"subjects\":[\n{}\n],\"merge_phases\":[{}]}}\n",
         json_string(&cfg.args),
         cfg.runs,
         json_string(start_load),
@@ -516,6 +533,9 @@ fn json(
             .map(|n| n.get())
             .unwrap_or(0),
         json_string(&shell("git", &["rev-parse", "--short", "HEAD"])),
+        baseline_rss
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "null".into()),
         subjects.join(",\n"),
         phases
     )
