@@ -196,6 +196,20 @@ impl<'a> StoredArchive<'a> {
         }
     }
 
+    /// A digest that identifies an entry's content by its stored form (method, CRC, size and
+    /// compressed bytes): equal fingerprints mean equal content, without inflating.
+    pub fn fingerprint(&self, index: usize) -> Option<[u8; 32]> {
+        use sha2::{Digest, Sha256};
+        let e = self.entries.get(index)?;
+        let mut h = Sha256::new();
+        h.update(format!(
+            "{:?}/{}/{}/",
+            e.method, e.info.crc32, e.info.uncompressed_size
+        ));
+        h.update(self.bytes.get(e.data.clone())?);
+        Some(h.finalize().into())
+    }
+
     /// Inflates one entry, checking its size like [`read_archive`] does.
     pub fn inflate(&self, index: usize) -> Result<Vec<u8>> {
         let archive = read_archive_filtered(self.bytes, &self.label, &self.limits, |i| i == index)?;

@@ -64,6 +64,7 @@ fn options(req: &MergeRequest) -> (Labels, MergeOptions) {
             ..TextMergeOptions::default()
         },
         model_only: req.model_only,
+        checksum_cache: None,
     };
     (labels, opts)
 }
@@ -107,7 +108,13 @@ pub fn run_merge_file(kind: FileKind, req: &MergeRequest) -> Result<MergeOutcome
 }
 
 pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
-    let (labels, opts) = options(req);
+    let (labels, mut opts) = options(req);
+    // Only when run by git (%P given): a manual merge does not write into some repository.
+    opts.checksum_cache = req
+        .path
+        .as_ref()
+        .and_then(|_| git_dir_of_run())
+        .map(|dir| dir.join("msapp-merge").join("checksum-values"));
     let base = fsio::read_file(&req.base)?;
     let ours = fsio::read_file(&req.ours)?;
     let theirs = fsio::read_file(&req.theirs)?;
@@ -117,6 +124,9 @@ pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
         .clone()
         .unwrap_or_else(|| out.display().to_string());
     let result = merge_apps(&base, &ours, &theirs, &opts).map_err(|e| in_app(e, &display))?;
+    if std::env::var_os("MSAPP_MERGE_TRACE").is_some() {
+        eprintln!("msapp-merge: {display}: {}", result.strategy);
+    }
 
     let workspace = if result.is_clean() {
         None

@@ -342,3 +342,30 @@ fn recompressed(bytes: &[u8]) -> Vec<u8> {
     }
     out.finish().unwrap().into_inner()
 }
+
+/// The cache of checksum values only saves work: a warm run writes the same bytes as a cold
+/// one, and the stamp is still the app's content checksum.
+#[test]
+fn the_checksum_cache_changes_nothing_but_time() {
+    let tree = load("ComponentTest");
+    let leaves = leaf_per_screen(&tree);
+    let base = pack_bytes(&tree);
+    let ours = edited(&tree, &leaves[0].1, &leaves[0].2, "ours");
+    let theirs = edited(&tree, &leaves[3].1, &leaves[3].2, "theirs");
+    let dir = tempfile::tempdir().unwrap();
+    let opts = MergeOptions {
+        checksum_cache: Some(dir.path().join("git").join("checksum-values")),
+        ..options()
+    };
+    let cold = merge_apps(&base, &ours, &theirs, &opts).unwrap();
+    assert_eq!(cold.strategy, Strategy::Entries);
+    let size = std::fs::metadata(dir.path().join("git").join("checksum-values"))
+        .unwrap()
+        .len();
+    assert!(size > 8, "nothing was cached");
+    let warm = merge_apps(&base, &ours, &theirs, &opts).unwrap();
+    assert!(warm.merged == cold.merged, "the warm run wrote other bytes");
+    assert_eq!(stamp(&warm.merged), content(&warm.merged));
+    let uncached = merged(&base, &ours, &theirs, false);
+    assert!(uncached.merged == cold.merged);
+}

@@ -8,6 +8,7 @@ use crate::model::MsApp;
 use crate::source::SourceTree;
 use crate::source::unpack::UnpackOptions;
 
+use super::checksum_cache::ChecksumCache;
 use super::conflict::{Conflict, Note};
 use super::tree::{MergeOptions, merge_trees};
 
@@ -21,6 +22,16 @@ pub struct AppMerge {
     pub conflicts: Vec<Conflict>,
     pub notes: Vec<Note>,
     pub strategy: Strategy,
+}
+
+impl std::fmt::Display for Strategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Strategy::Bytes => f.write_str("one side unchanged: taken whole"),
+            Strategy::Entries => f.write_str("merged entry by entry (fast path)"),
+            Strategy::Model(why) => write!(f, "merged through the source trees ({why})"),
+        }
+    }
 }
 
 /// How a merge was decided, for tests and the benchmark: the three paths must agree.
@@ -129,7 +140,15 @@ pub fn merge_apps(
     } else if opts.model_only {
         "the fast path was ruled out".to_string()
     } else {
-        match super::entries::merge_entries(base, ours, theirs) {
+        let cache = opts
+            .checksum_cache
+            .as_deref()
+            .map_or_else(ChecksumCache::disabled, ChecksumCache::load);
+        let outcome = super::entries::merge_entries(base, ours, theirs, &cache);
+        if outcome.is_ok() {
+            cache.save();
+        }
+        match outcome {
             Ok(merged) => {
                 return Ok(AppMerge {
                     strategy: Strategy::Entries,

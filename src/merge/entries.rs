@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::checksum;
 use crate::container::{ArchiveWriter, Limits, StoredArchive};
 use crate::json::{self, Json, Object};
+use crate::merge::checksum_cache::ChecksumCache;
 use crate::merge::json::{JsonMergeOptions, Policy, merge_json};
 use crate::model::is_json_name;
 
@@ -54,7 +55,12 @@ const SAVED_AT: &str = "LastSavedDateTimeUTC";
 
 /// Merges three apps entry by entry, or says why it cannot. `base` must be a real ancestor
 /// (not empty).
-pub fn merge_entries(base: &[u8], ours: &[u8], theirs: &[u8]) -> Decided<Vec<u8>> {
+pub fn merge_entries(
+    base: &[u8],
+    ours: &[u8],
+    theirs: &[u8],
+    cache: &ChecksumCache,
+) -> Decided<Vec<u8>> {
     let open = |bytes, label| {
         let stored = StoredArchive::open(bytes, label, &Limits::default())
             .map_err(|e| fallback(format!("{label}: {e}")))?;
@@ -69,6 +75,7 @@ pub fn merge_entries(base: &[u8], ours: &[u8], theirs: &[u8]) -> Decided<Vec<u8>
         base: open(base, "base")?,
         ours: open(ours, "ours")?,
         theirs: open(theirs, "theirs")?,
+        cache,
     };
     let plan = sides.plan()?;
     sides.check_controls(&plan)?;
@@ -158,6 +165,7 @@ struct Sides<'a> {
     base: Side<'a>,
     ours: Side<'a>,
     theirs: Side<'a>,
+    cache: &'a ChecksumCache,
 }
 
 impl Sides<'_> {
@@ -412,9 +420,7 @@ impl Sides<'_> {
                     return Ok(());
                 };
                 let value = match &entry.source {
-                    Source::Stored(which, i) => {
-                        entry_value(&entry.name, &self.side(*which).inflate(*i)?)?
-                    }
+                    Source::Stored(which, i) => self.stored_value(*which, *i, &entry.name)?,
                     Source::Merged(bytes) => entry_value(&entry.name, bytes)?,
                     Source::Checksum => continue,
                 };
@@ -442,6 +448,23 @@ impl Sides<'_> {
             return Err(fallback("a checksum worker failed"));
         }
         Ok(checksum::combine(values))
+    }
+
+    /// The checksum value of a stored entry; JSON values come from the cache when this
+    /// content was hashed before.
+    fn stored_value(&self, which: Which, index: usize, name: &str) -> Decided<Vec<u8>> {
+        let side = self.side(which);
+        let key = is_json_name(name)
+            .then(|| side.stored.fingerprint(index))
+            .flatten();
+        if let Some(value) = key.and_then(|k| self.cache.get(&k)) {
+            return Ok(value.to_vec());
+        }
+        let value = entry_value(name, &side.inflate(index)?)?;
+        if let (Some(key), Ok(digest)) = (key, <[u8; 32]>::try_from(value.as_slice())) {
+            self.cache.record(key, digest);
+        }
+        Ok(value)
     }
 
     /// `checksum.json` as pack writes it: the fresh client checksum, and the server stamp of

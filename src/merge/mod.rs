@@ -4,6 +4,7 @@
 //! The app-level merge (controls, properties, data sources...) is built on these.
 
 pub mod app;
+pub mod checksum_cache;
 pub mod conflict;
 pub mod controls;
 pub mod entries;

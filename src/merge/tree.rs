@@ -30,6 +30,8 @@ pub struct MergeOptions {
     pub text: TextMergeOptions,
     /// Skip the entry-by-entry fast path (tests compare both paths; users may rule it out).
     pub model_only: bool,
+    /// Where the fast path keeps checksum values of unchanged entries between runs.
+    pub checksum_cache: Option<std::path::PathBuf>,
 }
 
 /// A merged tree (ours at every conflict: always a valid app) and the same tree with
