@@ -369,3 +369,47 @@ fn the_checksum_cache_changes_nothing_but_time() {
     let uncached = merged(&base, &ours, &theirs, false);
     assert!(uncached.merged == cold.merged);
 }
+
+/// A side whose controls changed but whose `Src/*.pa.yaml` did not was written by a tool that
+/// left Studio's YAML stale: the model merge renders it again rather than keep it.
+#[test]
+fn stale_pa_yaml_goes_to_the_model_merge() {
+    let tree = load("AppWithCategoryAndControlPropertyState");
+    let leaves = leaf_per_screen(&tree);
+    assert!(leaves.len() >= 2, "{leaves:?}");
+    let base = pack_bytes(&tree);
+    let fresh = edited(&tree, &leaves[1].1, &leaves[1].2, "ours");
+    let theirs = edited(&tree, &leaves[0].1, &leaves[0].2, "theirs");
+    assert_fast_equals_model(&base, &fresh, &theirs);
+
+    let limits = msapp_merge::container::Limits::default();
+    let old_yaml: Vec<(String, Vec<u8>)> =
+        msapp_merge::container::read_archive(&base, "b", &limits)
+            .unwrap()
+            .entries
+            .into_iter()
+            .filter(|e| e.name.ends_with(".pa.yaml"))
+            .map(|e| (e.name, e.data))
+            .collect();
+    let stale: Vec<(String, Vec<u8>)> = msapp_merge::container::read_archive(&fresh, "o", &limits)
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| match old_yaml.iter().find(|(n, _)| *n == e.name) {
+            Some((n, d)) => (n.clone(), d.clone()),
+            None => (e.name, e.data),
+        })
+        .collect();
+    let ours = msapp_merge::container::write_archive(&stale).unwrap();
+    let m = merged(&base, &ours, &theirs, false);
+    match &m.strategy {
+        Strategy::Model(why) => assert!(why.contains("Src/*.pa.yaml"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    let fast = merged(&base, &fresh, &theirs, false);
+    assert_eq!(
+        content(&m.merged),
+        content(&fast.merged),
+        "the YAML was not rendered again"
+    );
+}

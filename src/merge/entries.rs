@@ -158,6 +158,9 @@ struct Planned {
 struct Plan {
     entries: Vec<Planned>,
     controls_changed: [Vec<String>; 2],
+    /// Whether the app carries Studio's YAML rendering, and which sides changed any of it.
+    has_pa_yaml: bool,
+    pa_yaml_changed: [bool; 2],
     checksum_from: Option<(Which, usize)>,
 }
 
@@ -203,6 +206,8 @@ impl Sides<'_> {
         let mut plan = Plan {
             entries: Vec::new(),
             controls_changed: [Vec::new(), Vec::new()],
+            has_pa_yaml: false,
+            pa_yaml_changed: [false, false],
             checksum_from: None,
         };
         // Ours' order first, then what only theirs has, in theirs' order.
@@ -218,6 +223,20 @@ impl Sides<'_> {
         );
         for key in keys {
             self.decide(&key, &mut plan)?;
+        }
+        // A side's `Src/*.pa.yaml` is taken as it is, which is right only when that side
+        // rendered it from its own controls, as Studio does on every save. Controls changed
+        // without any YAML changing means a tool that left it stale: the model merge renders
+        // it again.
+        for (side, label) in [0, 1].into_iter().zip(["ours", "theirs"]) {
+            if plan.has_pa_yaml
+                && !plan.controls_changed[side].is_empty()
+                && !plan.pa_yaml_changed[side]
+            {
+                return Err(fallback(format!(
+                    "{label} changed controls but not their Src/*.pa.yaml"
+                )));
+            }
         }
         Ok(plan)
     }
@@ -239,6 +258,11 @@ impl Sides<'_> {
             if !theirs_unchanged {
                 plan.controls_changed[1].push(key.to_string());
             }
+        }
+        if key.starts_with("src\\") && key.ends_with(".pa.yaml") {
+            plan.has_pa_yaml = true;
+            plan.pa_yaml_changed[0] |= !ours_unchanged;
+            plan.pa_yaml_changed[1] |= !theirs_unchanged;
         }
         // Conflict markers are refused by the model merge, with the place named.
         for (unchanged, side, index) in [
