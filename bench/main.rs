@@ -27,8 +27,6 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
 use msapp_merge::container::{self, Limits};
-use msapp_merge::merge::app::{Strategy, merge_apps};
-use msapp_merge::merge::tree::MergeOptions;
 
 use measure::{Sample, Stats};
 
@@ -46,6 +44,8 @@ const LABELS_PER_SCREEN: usize = 20;
 /// The real screen the realistic series is made of, and its app.
 const CLONE_APP: &str = "AnimationControlIdIsGuid.msapp";
 const CLONE_SCREEN: &str = "Screen2";
+/// The git directory of the warm merge, inside each subject's scratch directory.
+const GIT_DIR: &str = "git";
 
 pub struct Config {
     pub runs: usize,
@@ -128,6 +128,10 @@ pub enum Op {
     /// directories (CRC, size) which side changed it and copy it compressed from that side.
     EntryCopy,
     Merge(usize),
+    /// The merge with one change per side as git runs it (`--path`, a git directory), so
+    /// the checksum values of unchanged entries come from the cache the untimed proof run
+    /// filled.
+    MergeWarm,
     Textconv,
     Unpack,
     Pack,
@@ -141,6 +145,7 @@ impl Op {
             Op::Inflate => "inflate".into(),
             Op::EntryCopy => "entry-copy".into(),
             Op::Merge(n) => format!("merge-{n}"),
+            Op::MergeWarm => "merge-warm-1".into(),
             Op::Textconv => "textconv".into(),
             Op::Unpack => "unpack".into(),
             Op::Pack => "pack".into(),
@@ -156,8 +161,6 @@ pub struct Subject {
     pub screens: Option<usize>,
     pub base: Vec<u8>,
     pub merge_counts: Vec<usize>,
-    /// Find out which path the merge takes on this app (costs one more merge per count).
-    pub explain_merge: bool,
 }
 
 /// Everything measured on one subject.
@@ -171,8 +174,9 @@ pub struct Measured {
     /// Changes per side requested -> made (an app with few formulas gets fewer).
     pub changes: BTreeMap<usize, usize>,
     pub stats: BTreeMap<Op, Stats>,
-    /// Changes per side -> how `merge_apps` decided that merge, where asked for.
-    pub merge_paths: BTreeMap<usize, String>,
+    /// Merge op -> the path the command reported taking (`MSAPP_MERGE_TRACE`) on its
+    /// untimed proof run.
+    pub merge_paths: BTreeMap<Op, String>,
     pub load: String,
     pub notes: Vec<String>,
 }
@@ -345,10 +349,9 @@ fn run(cfg: &Config) -> Result<(), String> {
                 name: name.clone(),
                 screens: None,
                 base,
-                // Many changes on the largest app take the slow path three times over (the
-                // proof, the path check, the run): too long for a smoke run.
+                // Many changes on the largest app may take the model merge, twice (the proof,
+                // the run): too long for a smoke run.
                 merge_counts: if cfg.quick { vec![1] } else { vec![1, MANY] },
-                explain_merge: Some(&name) == largest.as_ref(),
             };
             let m = measure_subject(cfg, &subject)?;
             if cfg.phases && Some(&name) == largest.as_ref() {
@@ -379,7 +382,6 @@ fn run(cfg: &Config) -> Result<(), String> {
                     screens: Some(screens),
                     base,
                     merge_counts: counts.clone(),
-                    explain_merge: false,
                 };
                 measured.push(measure_subject(cfg, &subject)?);
             }
@@ -394,7 +396,6 @@ fn run(cfg: &Config) -> Result<(), String> {
                     screens: Some(screens),
                     base,
                     merge_counts: counts,
-                    explain_merge: false,
                 };
                 measured.push(measure_subject(cfg, &subject)?);
             }
@@ -500,16 +501,24 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
         m.changes.insert(n, ours.len());
         let ours_bytes = inputs::with_changes(&subject.base, &ours, "ours").map_err(err)?;
         let theirs_bytes = inputs::with_changes(&subject.base, &theirs, "theirs").map_err(err)?;
-        if subject.explain_merge {
-            m.merge_paths
-                .insert(n, merge_path(&subject.base, &ours_bytes, &theirs_bytes));
-        }
         fs::write(side("ours", n), ours_bytes).map_err(|e| e.to_string())?;
         fs::write(side("theirs", n), theirs_bytes).map_err(|e| e.to_string())?;
-        if let Some(problem) = proves_merge(dir, &base, n, ours.len(), theirs.len()) {
-            m.notes.push(format!("merge-{n}: {problem}"));
+        let merges = if n == 1 {
+            // The git directory the warm merge's cache lives in; its proof run fills it.
+            fs::create_dir_all(dir.join(GIT_DIR)).map_err(|e| e.to_string())?;
+            vec![Op::Merge(n), Op::MergeWarm]
+        } else {
+            vec![Op::Merge(n)]
+        };
+        for op in merges {
+            match proves_merge(dir, &base, op, ours.len(), theirs.len()) {
+                Ok(path) => {
+                    m.merge_paths.insert(op, path);
+                }
+                Err(problem) => m.notes.push(format!("{}: {problem}", op.name())),
+            }
+            ops.push(op);
         }
-        ops.push(Op::Merge(n));
     }
     ops.extend([Op::Textconv, Op::Unpack]);
     let tree = dir.join("tree");
@@ -538,7 +547,7 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
             let mut cmd = command(op, dir, &base);
             if matches!(
                 op,
-                Op::Floor | Op::EntryCopy | Op::Merge(_) | Op::Unpack | Op::Pack
+                Op::Floor | Op::EntryCopy | Op::Merge(_) | Op::MergeWarm | Op::Unpack | Op::Pack
             ) {
                 cmd.arg(&out);
             }
@@ -574,18 +583,6 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
         }
     }
     Ok(m)
-}
-
-/// Which path the library's merge takes on these inputs, in words. Only reported: the timed
-/// merges are the command's, whatever path it takes.
-fn merge_path(base: &[u8], ours: &[u8], theirs: &[u8]) -> String {
-    match merge_apps(base, ours, theirs, &MergeOptions::default()).map(|m| m.strategy) {
-        Ok(Strategy::Bytes) => "whole app taken from one side".into(),
-        Ok(Strategy::Entries) => "entry by entry (fast path)".into(),
-        Ok(Strategy::Model(reason)) => format!("model merge ({reason})"),
-        // proves_merge notes the failure of the command itself.
-        Err(e) => format!("none, the merge fails: {e}"),
-    }
 }
 
 fn first_line(text: &str) -> String {
@@ -631,6 +628,16 @@ fn command(op: Op, dir: &Path, base: &Path) -> Command {
                 .arg("-o");
             c
         }
+        Op::MergeWarm => {
+            let mut c = Command::new(MERGE_BIN);
+            c.env("GIT_DIR", dir.join(GIT_DIR))
+                .arg("merge")
+                .arg(base)
+                .arg(dir.join("ours-1.msapp"))
+                .arg(dir.join("theirs-1.msapp"))
+                .args(["--path", "app.msapp", "-o"]);
+            c
+        }
         Op::Textconv => {
             let mut c = Command::new(MERGE_BIN);
             c.arg("textconv").arg(base);
@@ -662,27 +669,36 @@ fn command(op: Op, dir: &Path, base: &Path) -> Command {
     cmd
 }
 
-/// Runs the merge once and checks that it is clean and carries every change of both sides,
-/// so the figures are those of a real merge. `None` when it does.
+/// Runs the merge once (which also fills the warm merge's cache) and checks that it is clean
+/// and carries every change of both sides, so the figures are those of a real merge. Returns
+/// the path the command reports taking, or what is wrong.
 fn proves_merge(
     dir: &Path,
     base: &Path,
-    n: usize,
+    op: Op,
     ours_changes: usize,
     theirs_changes: usize,
-) -> Option<String> {
-    let out = dir.join(format!("proof-{n}.msapp"));
-    let status = command(Op::Merge(n), dir, base).arg(&out).status();
+) -> Result<String, String> {
+    let out = dir.join(format!("proof-{}.msapp", op.name()));
+    let status = command(op, dir, base)
+        .env("MSAPP_MERGE_TRACE", "1")
+        .arg(&out)
+        .status();
+    let stderr = fs::read_to_string(dir.join("stderr.txt")).unwrap_or_default();
     match status.map(|s| s.code()) {
         Ok(Some(0)) => {}
         Ok(code) => {
-            let err = fs::read_to_string(dir.join("stderr.txt")).unwrap_or_default();
-            return Some(format!("merge exited with {code:?}: {}", first_line(&err)));
+            return Err(format!(
+                "merge exited with {code:?}: {}",
+                first_line(&stderr)
+            ));
         }
-        Err(e) => return Some(format!("merge did not run: {e}")),
+        Err(e) => return Err(format!("merge did not run: {e}")),
     }
-    let bytes = fs::read(&out).ok()?;
-    let archive = container::read_archive(&bytes, "merged", &Limits::default()).ok()?;
+    let path = traced_path(&stderr);
+    let bytes = fs::read(&out).map_err(|e| format!("merged app: {e}"))?;
+    let archive = container::read_archive(&bytes, "merged", &Limits::default())
+        .map_err(|e| format!("merged app: {e}"))?;
     let text: Vec<&[u8]> = archive.entries.iter().map(|e| e.data.as_slice()).collect();
     let missing = (0..ours_changes)
         .map(|k| inputs::tag("ours", k))
@@ -693,5 +709,23 @@ fn proves_merge(
                 .any(|t| t.windows(tag.len()).any(|w| w == tag.as_bytes()))
         })
         .count();
-    (missing > 0).then(|| format!("{missing} change(s) missing from the merged app"))
+    if missing > 0 {
+        return Err(format!(
+            "{missing} change(s) missing from the merged app ({path})"
+        ));
+    }
+    Ok(path)
+}
+
+/// The path line `MSAPP_MERGE_TRACE` makes the merge print: `msapp-merge: APP: PATH`.
+fn traced_path(stderr: &str) -> String {
+    stderr
+        .lines()
+        .find_map(|l| {
+            let rest = l.strip_prefix("msapp-merge: ")?;
+            ["one side unchanged", "merged "]
+                .iter()
+                .find_map(|start| rest.find(start).map(|at| rest[at..].to_string()))
+        })
+        .unwrap_or_else(|| "not reported".into())
 }

@@ -22,7 +22,7 @@ except ImportError:
 rows = list(csv.DictReader(open(os.path.join(RESULTS, "measurements.csv"))))
 MB = 1e6
 
-fig, (ax_time, ax_change, ax_mem) = plt.subplots(1, 3, figsize=(17, 5.6))
+fig, (ax_time, ax_change, ax_mem) = plt.subplots(1, 3, figsize=(17, 8))
 fig.suptitle("msapp-merge: time and peak memory against app size and change size")
 
 # 1. Time against app size, per command, for the generated series and the corpus.
@@ -30,6 +30,7 @@ styles = {"labels": ("--", "s"), "cloned": ("-", "o")}
 colors = {
     "floor": "black",
     "merge": "tab:red",
+    "merge-warm": "tab:orange",
     "textconv": "tab:blue",
     "unpack": "tab:green",
     "pack": "tab:olive",
@@ -48,7 +49,8 @@ for r in rows:
 for (name, op), points in sorted(series.items()):
     points.sort()
     line, marker = styles.get(name, (":", "x"))
-    label = f"{op}{' (1 change/side)' if op == 'merge' else ''}, {name}"
+    what = {"merge": "merge (1 change/side)", "merge-warm": "merge (1 change/side, warm cache)"}
+    label = f"{what.get(op, op)}, {name}"
     ax_time.plot(
         [p[0] for p in points],
         [p[1] for p in points],
@@ -63,6 +65,11 @@ corpus_merge = [
     for r in rows
     if r["series"] == "corpus" and r["op"] == "merge" and r["changes_per_side"] == "1"
 ]
+corpus_warm = [
+    (float(r["uncompressed_bytes"]) / MB, float(r["median_s"]))
+    for r in rows
+    if r["series"] == "corpus" and r["op"] == "merge-warm"
+]
 corpus_floor = [
     (float(r["uncompressed_bytes"]) / MB, float(r["median_s"]))
     for r in rows
@@ -70,6 +77,8 @@ corpus_floor = [
 ]
 if corpus_merge:
     ax_time.scatter(*zip(*corpus_merge), marker="*", s=70, color="tab:red", label="merge (1 change/side), corpus apps")
+if corpus_warm:
+    ax_time.scatter(*zip(*corpus_warm), marker="*", s=70, color="tab:orange", label="merge (1 change/side, warm cache), corpus apps")
 if corpus_floor:
     ax_time.scatter(*zip(*corpus_floor), marker="*", s=70, color="black", label="floor, corpus apps")
 ax_time.set_xscale("log")
@@ -78,7 +87,8 @@ ax_time.set_xlabel("app size, uncompressed (MB)")
 ax_time.set_ylabel("median wall time (s)")
 ax_time.set_title("time against app size")
 ax_time.grid(True, which="both", alpha=0.3)
-ax_time.legend(fontsize=6.5, ncol=2)
+# Below the axes: with every command of both series it would hide the lines.
+ax_time.legend(fontsize=6.5, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.14))
 
 # 2. Merge time against the number of changes, on the largest app of each series.
 sweeps = defaultdict(list)
