@@ -243,6 +243,15 @@ fn targets(out: &mut String, measured: &[Measured]) {
             );
         }
     }
+    for series in ["labels", "cloned"] {
+        let list: Vec<&Measured> = measured.iter().filter(|m| m.series == series).collect();
+        if let Some((k, _)) = exponent(&list, Op::EntryCopy) {
+            let _ = writeln!(
+                out,
+                "| (entry-copy sketch on the `{series}` series: reading the inputs and copying compressed entries alone) | time ∝ size^{k:.2} | |"
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "\nThe growth exponent k fits time ∝ (uncompressed size)^k between the smallest and the largest app of a series: k ≈ 1 means the merge pays for the whole app, k ≈ 0 that it pays only for the change (the target; read as met below 0.2). Without the cache the merge parses every JSON entry of the merged app once for a fresh client checksum, so its cost includes a term proportional to the app even on the fast path.\n"
@@ -263,13 +272,16 @@ fn merge_label(m: &Measured, op: Op) -> String {
 
 /// Which path each measured merge took, grouped by path; the fast path only counted.
 fn merge_paths(out: &mut String, measured: &[Measured]) {
-    let mut by_path: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    // Path -> subject -> the merges of that subject that took it.
+    type BySubject<'a> = Vec<(&'a str, Vec<String>)>;
+    let mut by_path: std::collections::BTreeMap<&str, BySubject> = Default::default();
     for m in measured {
         for (op, path) in &m.merge_paths {
-            by_path
-                .entry(path.as_str())
-                .or_default()
-                .push(format!("{} {}", m.name, op.name()));
+            let subjects = by_path.entry(path.as_str()).or_default();
+            match subjects.iter_mut().find(|(name, _)| *name == m.name) {
+                Some((_, ops)) => ops.push(op.name()),
+                None => subjects.push((m.name.as_str(), vec![op.name()])),
+            }
         }
     }
     if by_path.is_empty() {
@@ -277,15 +289,20 @@ fn merge_paths(out: &mut String, measured: &[Measured]) {
     }
     let _ = writeln!(
         out,
-        "## Path each merge took\n\nAs the command reports it with `MSAPP_MERGE_TRACE=1` on its untimed proof run (`merge-N`: N changes per side, no cache; `merge-warm-1`: one change per side, warm cache).\n\n| path | merges | which |\n|---|---|---|"
+        "## Path each merge took\n\nAs the command reports it with `MSAPP_MERGE_TRACE=1` on its untimed proof run (`merge-N`: N changes per side, no cache; `merge-warm-1`: one change per side, warm cache). The fast path falls back to the model merge when, among other cases, an entry changed on both sides; on an app with one screen, or with few, the changes of the two sides can land in the same screen entry, and the merge goes through the source trees.\n\n| path | merges | which |\n|---|---|---|"
     );
-    for (path, runs) in by_path {
+    for (path, subjects) in by_path {
+        let count: usize = subjects.iter().map(|(_, ops)| ops.len()).sum();
         let which = if path.contains("fast path") || path.starts_with("one side") {
             "–".to_string()
         } else {
-            runs.join(", ")
+            subjects
+                .iter()
+                .map(|(name, ops)| format!("{name} ({})", ops.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ")
         };
-        let _ = writeln!(out, "| {path} | {} | {which} |", runs.len());
+        let _ = writeln!(out, "| {path} | {count} | {which} |");
     }
     let _ = writeln!(out);
 }
@@ -368,7 +385,7 @@ fn markdown(
     );
     let _ = writeln!(
         out,
-        "Every figure is the median wall time of {} runs, each a separate process (the commands round-robin, so load from other work spreads over all of them), followed by its ratio to the **floor** of the same app: a process that inflates base, ours and theirs and deflates one output with the same zip library. `inflate ×1` inflates the app once. `entry-copy sketch` is the floor of an entry-level fast path: it inflates nothing, decides per entry from the three central directories (CRC, size) which side changed it and copies that side's compressed bytes (one change per side; no cross-entry checks, no checksum). Peak RSS is the process's peak resident memory (median over the runs), read by a small intermediary process that spawns the command and reaps it with `wait4`, so the bench's own memory does not leak into the figure (on Linux a child's peak starts from that of the process it was forked from); a process that does nothing shows {} measured this way. Ours and theirs are the app with formulas changed inside its control JSON (`If(true, OLD, \"tag\")`), all other entries copied compressed, as a Studio save leaves them; one change per side lands in two controls a third of the app apart, N changes are spread evenly and alternate between the sides. Before timing, each merge is run once and must be clean and carry every change. `merge, 1 change/side` is the command as run by hand (no `--path`): it keeps no cache, so it computes the merged app's client checksum from every JSON entry. `merge, 1 change/side, warm cache` is the same merge as git runs it (`--path app.msapp`, `GIT_DIR` set to a directory of the subject): checksum values of entries it has seen are cached in `$GIT_DIR/msapp-merge/checksum-values`, and the untimed run before timing has filled that cache, so every timed run finds it warm.\n",
+        "Every figure is the median wall time of {} runs, each a separate process (the commands round-robin, so load from other work spreads over all of them), followed by its ratio to the **floor** of the same app: a process that inflates base, ours and theirs and deflates one output with the same zip library. `inflate ×1` inflates the app once. `entry-copy sketch` is the floor of an entry-level fast path: it inflates nothing, decides per entry from the three central directories (CRC, size) which side changed it and copies that side's compressed bytes (one change per side; no cross-entry checks, no checksum). Peak RSS is the process's peak resident memory (median over the runs), read by a small intermediary process that spawns the command and reaps it with `wait4`, so the bench's own memory does not leak into the figure (on Linux a child's peak starts from that of the process it was forked from); a process that does nothing shows {} measured this way. Ours and theirs are the app with formulas changed inside its control JSON (`If(true, OLD, \"tag\")`), all other entries copied compressed, as a Studio save leaves them; one change per side lands in two controls a third of the app apart, N changes are spread evenly and alternate between the sides. Before timing, each merge is run once and must be clean and carry every change. `merge, 1 change/side` is the command as run by hand (no `--path`): it keeps no cache, so it computes the merged app's client checksum from every JSON entry. `merge, 1 change/side, warm cache` is the same merge as git runs it (`--path app.msapp`, `GIT_DIR` set to a directory of the subject): checksum values of entries it has seen are cached in `$GIT_DIR/msapp-merge/checksum-values`, and the untimed run before timing has filled that cache, so every timed run finds it warm (the values of the merged entries included: a merge git runs for the first time on a given pair also parses the entries that changed).\n",
         cfg.runs,
         baseline_rss.map(fmt_bytes).unwrap_or_else(|| "n/a".into())
     );
