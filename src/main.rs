@@ -486,6 +486,8 @@ fn run_merge_file(a: MergeFileArgs) -> Result<ExitCode, Error> {
 enum TextFormatArg {
     /// Controls as the `.fx.yaml` files of `unpack`
     FxYaml,
+    /// Controls as Studio's own YAML view (`Src/*.pa.yaml`)
+    PaYaml,
 }
 
 #[derive(Args)]
@@ -504,6 +506,7 @@ fn run_textconv(a: TextconvArgs) -> ExitCode {
     use std::io::Write;
     let format = match a.format {
         TextFormatArg::FxYaml => TextFormat::FxYaml,
+        TextFormatArg::PaYaml => TextFormat::PaYaml,
     };
     // A panic is reported on stdout by textconv itself; the default hook would add a
     // backtrace hint to git's output.

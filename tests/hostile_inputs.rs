@@ -501,7 +501,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "formula holding conflict markers",
             bytes: || app_with_formula("<<<<<<< HEAD\n\"a\"\n=======\n\"b\"\n>>>>>>> x"),
-            expect: RefusedAsSide(&["unresolved conflict markers", "Src/Screen1.fx.yaml:"]),
+            expect: RefusedAsSide(&["conflict markers", "Src/Screen1.fx.yaml:"]),
         },
         Case {
             name: "enormous formula (8 MiB)",
@@ -872,7 +872,7 @@ fn text_cases() -> Vec<TextCase> {
                     )
                     .into_bytes()
             },
-            refused: Some(&["Src/Screen1.fx.yaml:4", "unresolved conflict markers"]),
+            refused: Some(&["Src/Screen1.fx.yaml:4", "conflict markers"]),
         },
         TextCase {
             name: "invalid UTF-8",

@@ -139,3 +139,19 @@ fn apps_with_only_a_yaml_view_are_refused_clearly() {
     let merged = merge_apps(&bytes, &bytes, &bytes, &MergeOptions::default());
     assert!(merged.is_err(), "a merge of such apps is refused too");
 }
+
+#[test]
+fn textconv_can_print_studios_yaml_view_for_any_app() {
+    use msapp_merge::render::{TextFormat, textconv};
+    let bytes = std::fs::read(corpus("EmptyTestCase.msapp")).unwrap();
+    let text = textconv(&bytes, "EmptyTestCase.msapp", TextFormat::PaYaml);
+    let model = app::parse_msapp(&bytes, "app").unwrap();
+    let studio = pa_yaml(&model, "Src\\Screen1.pa.yaml").replace("\r\n", "\n");
+    assert!(text.contains("=== Src/Screen1.pa.yaml\n"), "{text}");
+    assert!(text.contains(&studio), "the section is Studio's own file");
+    // Older apps (no YAML inside) render too; broken input still gives one line.
+    let old = std::fs::read(corpus("MyWeather.msapp")).unwrap();
+    assert!(textconv(&old, "MyWeather.msapp", TextFormat::PaYaml).contains("Screen1:"));
+    let broken = textconv(b"not a zip", "broken.msapp", TextFormat::PaYaml);
+    assert_eq!(broken.lines().count(), 1, "{broken}");
+}

@@ -3,6 +3,7 @@
 
 use crate::app::{msapp_bytes, pack_tree, parse_msapp, unpack_app};
 use crate::error::{Error, Result};
+use crate::fxyaml::{self, Block, Property};
 use crate::model::MsApp;
 use crate::source::SourceTree;
 use crate::source::unpack::UnpackOptions;
@@ -27,13 +28,63 @@ impl AppMerge {
     }
 }
 
-fn unpack_side(bytes: &[u8], label: &str) -> Result<SourceTree> {
+/// `is_side`: ours or theirs, which must not hold conflict markers (the base is history).
+fn unpack_side(bytes: &[u8], label: &str, is_side: bool) -> Result<SourceTree> {
     let app = parse_msapp(bytes, label)?;
     let opts = UnpackOptions {
         skip_client_checksum: true,
         ..UnpackOptions::default()
     };
-    Ok(unpack_app(&app, label, &opts)?.0)
+    let tree = unpack_app(&app, label, &opts)?.0;
+    if is_side {
+        refuse_conflict_markers(&tree, label)?;
+    }
+    Ok(tree)
+}
+
+/// An app whose formulas hold git conflict markers is the result of an unfinished text merge
+/// (of unpacked sources) that was packed anyway. Merging it would spread the markers, or take
+/// them whole when the other side is unchanged: refuse and name the formula.
+fn refuse_conflict_markers(tree: &SourceTree, label: &str) -> Result<()> {
+    fn marked(formula: &str) -> bool {
+        let mut opened = false;
+        for line in formula.lines().map(str::trim_start) {
+            if line.starts_with("<<<<<<<") {
+                opened = true;
+            } else if opened && line.starts_with(">>>>>>>") {
+                return true;
+            }
+        }
+        false
+    }
+    fn find(block: &Block) -> Option<(String, &Property)> {
+        if let Some(p) = block.properties.iter().find(|p| marked(&p.formula)) {
+            return Some((block.name.clone(), p));
+        }
+        block.children.iter().find_map(find)
+    }
+    for (path, bytes) in &tree.files {
+        let Some(text) = path
+            .ends_with(".fx.yaml")
+            .then(|| std::str::from_utf8(bytes).ok())
+            .flatten()
+        else {
+            continue;
+        };
+        let Ok(parsed) = fxyaml::parse(text, path) else {
+            continue;
+        };
+        if let Some((control, p)) = find(&parsed.block) {
+            return Err(Error::bad_input(
+                label,
+                format!(
+                    "{path}:{}: {control}.{} holds git conflict markers (an unfinished merge was packed); finish that merge first",
+                    p.line, p.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Merges `ours` and `theirs`, two descendants of `base`. An empty `base` means both sides
@@ -53,21 +104,21 @@ pub fn merge_apps(
     };
     // Trivial cases decided on the bytes, like git does, once both sides are known to be apps.
     if ours == theirs || base == theirs {
-        unpack_side(ours, &format!("ours ({})", labels.ours))?;
+        unpack_side(ours, &format!("ours ({})", labels.ours), true)?;
         return Ok(clean(ours));
     }
     if base == ours {
-        unpack_side(theirs, &format!("theirs ({})", labels.theirs))?;
+        unpack_side(theirs, &format!("theirs ({})", labels.theirs), true)?;
         return Ok(clean(theirs));
     }
     // The three sides are independent: unpack them in parallel.
     let (ours_tree, theirs_tree, base_tree) = std::thread::scope(|s| {
-        let o = s.spawn(|| unpack_side(ours, &format!("ours ({})", labels.ours)));
-        let t = s.spawn(|| unpack_side(theirs, &format!("theirs ({})", labels.theirs)));
+        let o = s.spawn(|| unpack_side(ours, &format!("ours ({})", labels.ours), true));
+        let t = s.spawn(|| unpack_side(theirs, &format!("theirs ({})", labels.theirs), true));
         let b = if base.is_empty() {
             Ok(SourceTree::new())
         } else {
-            unpack_side(base, &format!("base ({})", labels.base))
+            unpack_side(base, &format!("base ({})", labels.base), false)
         };
         // A bug in a worker is the command's bug: it fails the way a panic of the command
         // does (see `crate::crash`), not as an input error.

@@ -15,6 +15,7 @@ use crate::source::SourceTree;
 use super::conflict::{Conflict, ConflictKind, Note};
 use super::json::{JsonMergeOptions, Policy, merge_json};
 use super::sequence::{Favor, merge_sequence_with};
+use super::statements::merge_appends;
 use super::text::{TextMergeOptions, merge_text};
 
 /// One control as read from a side's `.fx.yaml` files.
@@ -63,6 +64,8 @@ pub struct SideControls {
     pub states: HashMap<String, (Object, String)>,
     /// Editor-state file path by top parent name.
     pub state_files: HashMap<String, String>,
+    /// Editor-state files of Test Studio tests (`Src/Tests`): not controls, merged as files.
+    pub test_state_files: Vec<String>,
 }
 
 /// The `.fx.yaml` files whose controls share the app's name space.
@@ -94,6 +97,14 @@ impl SideControls {
                 .insert(parsed.block.name.clone(), path.clone());
             side.add_block(&parsed.block, None);
         }
+        let test_tops: HashSet<String> = tree
+            .under("Src/Tests")
+            .filter(|(p, _)| p.ends_with(".fx.yaml"))
+            .filter_map(|(p, b)| {
+                let text = std::str::from_utf8(b).ok()?;
+                Some(fxyaml::parse(text, p).ok()?.block.name)
+            })
+            .collect();
         for (path, bytes) in tree.under("Src/EditorState") {
             let Ok(Json::Object(doc)) = json::parse_bytes(bytes) else {
                 continue;
@@ -102,6 +113,10 @@ impl SideControls {
                 (Some(Json::String(t)), Some(Json::Object(s))) => (t.clone(), s.clone()),
                 _ => continue,
             };
+            if test_tops.contains(&top) && !side.top_files.contains_key(&top) {
+                side.test_state_files.push(path.to_string());
+                continue;
+            }
             side.state_files.insert(top.clone(), path.to_string());
             for (name, state) in states.iter() {
                 if let Json::Object(s) = state {
@@ -270,6 +285,7 @@ impl ControlsMerger<'_> {
             }
             order.insert(p.clone(), seq.items);
         }
+        self.untie_zindex(&mut merged, &order, &mut out);
 
         // Top parents and their files.
         let mut tops: Vec<String> = merged
@@ -516,6 +532,19 @@ impl ControlsMerger<'_> {
     ) -> Result<Option<PropValue>> {
         let at = format!("{control}.{prop}");
         if let (Some(ov), Some(tv)) = (ov, tv) {
+            // Statement chains where both sides appended: base's, ours' new, theirs' new.
+            let named = prop == "Formulas";
+            if (named || (prop == "OnStart" && bv.is_some()))
+                && let Some(text) = merge_appends(bv.unwrap_or(""), ov, tv, named)
+            {
+                out.notes.push(Note {
+                    at,
+                    message:
+                        "both sides appended statements; kept ours' then theirs': review the order"
+                            .into(),
+                });
+                return Ok(Some(PropValue::Clean(text)));
+            }
             // Line merge wants whole lines; formulas rarely end with a newline.
             let nl = |s: &str| format!("{s}\n");
             let merged = merge_text(&nl(bv.unwrap_or("")), &nl(ov), &nl(tv), self.text_opts)?;
@@ -642,6 +671,71 @@ impl ControlsMerger<'_> {
         }
     }
 
+    /// Both sides adding (or moving, or restacking) children of one parent usually pick the
+    /// same ZIndex; a tie makes the file order, and so the app, depend on chance. Each child
+    /// tied with a sibling that holds the value on ours' side moves to the top (max + 1), in
+    /// merged order; values ours itself gave twice are left alone.
+    fn untie_zindex(
+        &self,
+        merged: &mut HashMap<String, MergedNode>,
+        order: &HashMap<String, Vec<String>>,
+        out: &mut ControlsMerge,
+    ) {
+        let zindex = |m: &MergedNode| -> Option<f64> {
+            m.props
+                .iter()
+                .find(|(p, _)| p == "ZIndex")
+                .and_then(|(_, v)| match v {
+                    PropValue::Clean(s) => s.trim().parse::<f64>().ok().filter(|z| z.is_finite()),
+                    PropValue::Conflict { .. } => None,
+                })
+        };
+        let mut parents: Vec<&String> = order.keys().collect();
+        parents.sort();
+        for parent in parents {
+            let kids = order.get(parent).map(Vec::as_slice).unwrap_or_default();
+            let values: Vec<(String, f64)> = kids
+                .iter()
+                .filter_map(|k| Some((k.clone(), zindex(merged.get(k)?)?)))
+                .collect();
+            let ours_holds = |k: &str, z: f64| {
+                self.ours.nodes.get(k).is_some_and(|n| {
+                    n.parent.as_deref() == Some(parent.as_str())
+                        && n.prop("ZIndex").and_then(|v| v.trim().parse::<f64>().ok()) == Some(z)
+                })
+            };
+            let mut top = values.iter().map(|(_, z)| *z).fold(0.0, f64::max);
+            for (kid, z) in &values {
+                let tied = values.iter().any(|(other, oz)| other != kid && oz == z);
+                if !tied || ours_holds(kid, *z) {
+                    continue;
+                }
+                let holder = values
+                    .iter()
+                    .find(|(other, oz)| other != kid && oz == z && ours_holds(other, *z));
+                let Some((holder, _)) = holder else { continue };
+                top = top.floor() + 1.0;
+                let new = format!("{top}");
+                if let Some(m) = merged.get_mut(kid) {
+                    for (p, v) in m.props.iter_mut() {
+                        if p == "ZIndex" {
+                            *v = PropValue::Clean(new.clone());
+                        }
+                    }
+                    for (p, v) in m.node.props.iter_mut() {
+                        if p == "ZIndex" {
+                            *v = new.clone();
+                        }
+                    }
+                }
+                out.notes.push(Note {
+                    at: format!("{}.ZIndex", self.path_of(merged, kid)),
+                    message: format!("{z} is also {holder}'s; moved to {new}, on top"),
+                });
+            }
+        }
+    }
+
     /// A control's path on the side that has it (ours first).
     fn path(&self, name: &str) -> String {
         for side in [self.ours, self.theirs, self.base] {
@@ -738,20 +832,56 @@ impl ControlsMerger<'_> {
                 wanted.push((n.clone(), top));
             }
         }
-        let mut hidden = Vec::new();
+        // Each side numbers hidden templates from one app-wide counter, so two galleries
+        // added on different sides can claim the same name: ours' (or base's) keeps it,
+        // theirs' gets a fresh one (invisible and unreferenced, so safe to rename).
+        let mut claims: Vec<(bool, String, String, String)> = Vec::new();
         for (n, top) in &wanted {
-            for side in [self.ours, self.theirs, self.base] {
+            for (is_theirs, side) in [(false, self.ours), (true, self.theirs), (false, self.base)] {
                 if let Some(Json::String(h)) = side
                     .states
                     .get(n)
                     .and_then(|(s, _)| s.get("GalleryTemplateChildName"))
                 {
-                    if !merged.contains_key(h)
-                        && !hidden.iter().any(|(x, _): &(String, String)| x == h)
-                    {
-                        hidden.push((h.clone(), top.clone()));
-                    }
+                    claims.push((is_theirs, n.clone(), h.clone(), top.clone()));
                     break;
+                }
+            }
+        }
+        claims.sort_by_key(|c| c.0);
+        let mut hidden: Vec<(String, String)> = Vec::new();
+        let mut owner: HashMap<String, String> = HashMap::new();
+        // Renamed hidden templates: new name -> (gallery, name on theirs' side).
+        let mut renamed: HashMap<String, (String, String)> = HashMap::new();
+        for (_, gallery, h, top) in claims {
+            if merged.contains_key(&h) {
+                continue;
+            }
+            match owner.get(&h) {
+                None => {
+                    owner.insert(h.clone(), gallery);
+                    hidden.push((h, top));
+                }
+                Some(g) if *g == gallery => {}
+                Some(g) => {
+                    let taken = |c: &String| {
+                        merged.contains_key(c)
+                            || owner.contains_key(c)
+                            || renamed.contains_key(c)
+                            || [self.base, self.ours, self.theirs]
+                                .iter()
+                                .any(|s| s.nodes.contains_key(c) || s.states.contains_key(c))
+                    };
+                    let fresh = (1..)
+                        .map(|i| format!("{h}_{i}"))
+                        .find(|c| !taken(c))
+                        .unwrap_or_default();
+                    out.notes.push(Note {
+                        at: format!("{gallery} (hidden template)"),
+                        message: format!("{h} is also {g}'s; renamed to {fresh}"),
+                    });
+                    renamed.insert(fresh.clone(), (gallery, h));
+                    hidden.push((fresh, top));
                 }
             }
         }
@@ -763,6 +893,28 @@ impl ControlsMerger<'_> {
             let ours_order = self.ours.ordered_children(parent);
             let ours_kids: Vec<&String> = ours_order.iter().filter(|k| kids.contains(k)).collect();
             if ours_kids.len() == kids.len() && ours_kids.iter().zip(kids).all(|(a, b)| *a == b) {
+                continue;
+            }
+            // Theirs' order taken whole: theirs' values, so a one-sided change stays verbatim.
+            let theirs_order = self.theirs.ordered_children(parent);
+            let theirs_kids: Vec<&String> =
+                theirs_order.iter().filter(|k| kids.contains(k)).collect();
+            let theirs_index = |k: &String| {
+                self.theirs
+                    .states
+                    .get(k)
+                    .and_then(|(s, _)| s.get("ParentIndex"))
+                    .and_then(Json::as_f64)
+            };
+            if theirs_kids.len() == kids.len()
+                && theirs_kids.iter().zip(kids).all(|(a, b)| *a == b)
+                && kids.iter().all(|k| theirs_index(k).is_some())
+            {
+                for k in kids {
+                    if let Some(pi) = theirs_index(k) {
+                        parent_index.insert(k.clone(), pi as i64);
+                    }
+                }
                 continue;
             }
             let start = kids
@@ -786,9 +938,20 @@ impl ControlsMerger<'_> {
         }
 
         let mut per_top: BTreeMap<String, Object> = BTreeMap::new();
+        let renamed_by_gallery: HashMap<&String, &String> =
+            renamed.iter().map(|(new, (g, _))| (g, new)).collect();
         for (name, top) in &wanted {
             let get = |s: &SideControls| s.states.get(name).map(|(o, _)| Json::Object(o.clone()));
-            let (b, o, t) = (get(self.base), get(self.ours), get(self.theirs));
+            let (b, o, t) = match renamed.get(name) {
+                Some((_, old)) => {
+                    let mut t = self.theirs.states.get(old).map(|(o, _)| o.clone());
+                    if let Some(t) = t.as_mut() {
+                        t.insert("Name", Json::str(name));
+                    }
+                    (None, None, t.map(Json::Object))
+                }
+                None => (get(self.base), get(self.ours), get(self.theirs)),
+            };
             let result = merge_json(b.as_ref(), o.as_ref(), t.as_ref(), &opts);
             for c in result.conflicts.iter().filter(|c| c.resolved) {
                 out.notes.push(Note {
@@ -801,6 +964,9 @@ impl ControlsMerger<'_> {
             };
             if let Some(pi) = parent_index.get(name) {
                 state.insert("ParentIndex", Json::from_i64(*pi));
+            }
+            if let Some(hidden) = renamed_by_gallery.get(name) {
+                state.insert("GalleryTemplateChildName", Json::str(hidden.as_str()));
             }
             per_top
                 .entry(top.clone())

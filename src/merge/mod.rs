@@ -10,6 +10,8 @@ pub mod file;
 pub mod json;
 pub mod report;
 pub mod sequence;
+pub mod statements;
+pub mod test_files;
 pub mod text;
 pub mod tree;
 

@@ -22,6 +22,7 @@ use super::conflict::{Conflict, ConflictKind, Note};
 use super::controls::{ControlsMerger, SideControls, one_line, owns_path};
 use super::json::{JsonConflict, JsonMergeOptions, Policy, merge_json};
 use super::sequence::{Favor, merge_sequence_with};
+use super::test_files::merge_test_file;
 use super::text::{TextMergeOptions, merge_text};
 
 #[derive(Debug, Clone, Default)]
@@ -50,23 +51,88 @@ fn parse(bytes: Option<&[u8]>) -> Option<Json> {
     bytes.and_then(|b| json::parse_bytes(b).ok())
 }
 
-fn json_text(v: &Option<Json>) -> Option<String> {
-    v.as_ref().map(|j| one_line(&json::to_compact_string(j)))
-}
-
 fn json_conflict(path: &str, c: &JsonConflict, kind: ConflictKind) -> Conflict {
-    let at = if c.path.is_empty() {
+    let mut at_path = c.path.clone();
+    let (mut base, mut ours, mut theirs) = (c.base.as_ref(), c.ours.as_ref(), c.theirs.as_ref());
+    // Point at where the two sides' values differ, not at the whole value (two versions of a
+    // data source file, or of an atomic array, usually differ in one field deep inside).
+    if let (Some(o), Some(t)) = (ours, theirs) {
+        let (steps, b, o, t) = narrow(base, o, t);
+        at_path.extend(steps);
+        (base, ours, theirs) = (b, Some(o), Some(t));
+    }
+    let at = if at_path.is_empty() {
         path.to_string()
     } else {
-        format!("{path}: {}", c.path.join("."))
+        format!("{path}: {}", at_path.join("."))
     };
+    let text = |v: Option<&Json>| v.map(|j| one_line(&json::to_compact_string(j)));
     Conflict {
         at,
         kind,
-        base: json_text(&c.base),
-        ours: json_text(&c.ours),
-        theirs: json_text(&c.theirs),
+        base: text(base),
+        ours: text(ours),
+        theirs: text(theirs),
     }
+}
+
+type Narrowed<'a> = (Vec<String>, Option<&'a Json>, &'a Json, &'a Json);
+
+/// The deepest place where `a` and `b` differ in exactly one member or element, with `base`
+/// followed along the same way.
+fn narrow<'a>(mut base: Option<&'a Json>, mut a: &'a Json, mut b: &'a Json) -> Narrowed<'a> {
+    let mut path = Vec::new();
+    for _ in 0..json::MAX_DEPTH {
+        let step = match (a, b) {
+            (Json::Object(x), Json::Object(y)) => {
+                let keys: Vec<&str> = x.keys().chain(y.keys()).collect();
+                let differing: HashSet<&str> =
+                    keys.into_iter().filter(|k| x.get(k) != y.get(k)).collect();
+                match differing.into_iter().collect::<Vec<_>>().as_slice() {
+                    [k] => match (x.get(k), y.get(k)) {
+                        (Some(xa), Some(yb)) => {
+                            Some((k.to_string(), base.and_then(|v| v.get(k)), xa, yb))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            (Json::Array(x), Json::Array(y)) if x.len() == y.len() => {
+                let differing: Vec<usize> =
+                    (0..x.len()).filter(|&i| x.get(i) != y.get(i)).collect();
+                match differing.as_slice() {
+                    [i] => x.get(*i).zip(y.get(*i)).map(|(xa, yb)| {
+                        let in_base = base.and_then(Json::as_array);
+                        match xa.get("Name").and_then(Json::as_str) {
+                            Some(n) if yb.get("Name").and_then(Json::as_str) == Some(n) => {
+                                let bv = in_base.and_then(|items| {
+                                    items
+                                        .iter()
+                                        .find(|e| e.get("Name").and_then(Json::as_str) == Some(n))
+                                });
+                                (format!("[Name={n}]"), bv, xa, yb)
+                            }
+                            _ => {
+                                let bv = in_base
+                                    .filter(|items| items.len() == x.len())
+                                    .and_then(|items| items.get(*i));
+                                (format!("[{i}]"), bv, xa, yb)
+                            }
+                        }
+                    }),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let Some((label, next_base, next_a, next_b)) = step else {
+            break;
+        };
+        path.push(label);
+        (base, a, b) = (next_base, next_a, next_b);
+    }
+    (path, base, a, b)
 }
 
 pub fn merge_trees(
@@ -100,12 +166,17 @@ pub fn merge_trees(
         out.workspace.insert(p.clone(), b.clone());
     }
 
+    // Tests' editor state is not the controls': merged as a file (a cache).
+    let test_states: HashSet<&String> = [&sides.0, &sides.1, &sides.2]
+        .iter()
+        .flat_map(|s| s.test_state_files.iter())
+        .collect();
     let paths: BTreeSet<&String> = base
         .files
         .keys()
         .chain(ours.files.keys())
         .chain(theirs.files.keys())
-        .filter(|p| !owns_path(p))
+        .filter(|p| !owns_path(p) || test_states.contains(p))
         .collect();
     for path in paths {
         let (b, o, t) = (base.get(path), ours.get(path), theirs.get(path));
@@ -113,6 +184,7 @@ pub fn merge_trees(
             "CanvasManifest.json" => merge_manifest(b, o, t, &controls.screens, &mut out),
             "Entropy/Entropy.json" => continue,
             "Entropy/checksum.json" => latest(base, ours, theirs, path),
+            _ if test_states.contains(path) => merge_cache(path, b, o, t, &mut out),
             p if p.starts_with("Entropy/") => merge_cache(path, b, o, t, &mut out),
             // Studio's YAML view is derived from the controls; pack renders it again.
             p if p.starts_with("Other/Src/") && p.ends_with(".pa.yaml") => {
@@ -130,12 +202,27 @@ pub fn merge_trees(
         }
     }
 
-    let entropy = merge_entropy(base, ours, theirs, &controls, &mut out);
+    // Test suites, cases and tests have entropy entries too.
+    let mut names = controls.names.clone();
+    for (path, bytes) in out.tree.under("Src/Tests") {
+        if let Some(block) = std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|text| crate::fxyaml::parse(text, path).ok())
+        {
+            block_names(&block.block, &mut names);
+        }
+    }
+    out.conflicts.extend(renamed_apart(
+        [base, ours, theirs],
+        [&sides.0, &sides.1, &sides.2],
+        &names,
+    ));
+    let (entropy, allocated) = merge_entropy(base, ours, theirs, &controls, &names, &mut out);
     if let Some(e) = entropy {
         let bytes = json::to_normalized_string(&e).into_bytes();
         out.tree.insert("Entropy/Entropy.json", bytes.clone());
         out.workspace.insert("Entropy/Entropy.json", bytes);
-        raise_last_control_unique_id(&mut out, &e);
+        raise_last_control_unique_id(&mut out, allocated);
     }
     Ok(out)
 }
@@ -249,6 +336,9 @@ fn merge_text_file(
     let text = |x: Option<&[u8]>| x.map(|b| String::from_utf8_lossy(b).into_owned());
     match (text(o), text(t)) {
         (Some(os), Some(ts)) => {
+            if let Some(merged) = merge_test_file(text(b).as_deref(), &os, &ts, path) {
+                return Ok(Some(merged.into_bytes()));
+            }
             let merged = merge_text(&text(b).unwrap_or_default(), &os, &ts, &opts.text)?;
             if merged.clean {
                 return Ok(Some(merged.text.into_bytes()));
@@ -287,13 +377,19 @@ fn latest(
     theirs: &SourceTree,
     path: &str,
 ) -> Option<Vec<u8>> {
-    let (o, t) = (ours.get(path), theirs.get(path));
+    let (b, o, t) = (base.get(path), ours.get(path), theirs.get(path));
+    // One-sided changes first, like any file; the save time only settles a real clash.
+    if o == t || b == t {
+        return o.map(<[u8]>::to_vec);
+    }
+    if b == o {
+        return t.map(<[u8]>::to_vec);
+    }
     let pick_theirs = match (saved_at(ours), saved_at(theirs)) {
         (Some(a), Some(b)) => b > a,
         (None, Some(_)) => true,
         _ => false,
     };
-    let _ = base;
     if pick_theirs && t.is_some() {
         t
     } else {
@@ -345,6 +441,41 @@ fn merge_manifest(
         take(&mut tj, "Header"),
     );
 
+    // Preview flags are a set: each side's enabled and disabled flags all apply.
+    let flags = |j: &mut Option<Json>| -> Option<Vec<String>> {
+        let props = j.as_mut()?.get_mut("Properties")?.as_object_mut()?;
+        let list: Option<Vec<String>> = props
+            .get(PREVIEW_FLAGS)?
+            .as_array()?
+            .iter()
+            .map(|f| f.as_str().map(str::to_string))
+            .collect();
+        props.remove(PREVIEW_FLAGS);
+        list
+    };
+    let (bf, of, tf) = (flags(&mut bj), flags(&mut oj), flags(&mut tj));
+    let merged_flags = match (&of, &tf) {
+        (Some(o), Some(t)) => {
+            Some(super::sequence::merge_sequence(&bf.unwrap_or_default(), o, t).items)
+        }
+        (o, t) => o.clone().or(t.clone()),
+    };
+
+    // The id counter: both sides adding controls raise it differently; the larger covers both.
+    let counter = |j: &mut Option<Json>| -> Option<Json> {
+        let props = j.as_mut()?.get_mut("Properties")?.as_object_mut()?;
+        props.remove(LAST_ID)
+    };
+    let (bc, oc, tc) = (counter(&mut bj), counter(&mut oj), counter(&mut tj));
+    let as_number = |v: &Option<Json>| match v {
+        Some(Json::String(s)) => s.parse::<f64>().ok(),
+        Some(other) => other.as_f64(),
+        None => None,
+    };
+    // A counter: one side's change wins; when both moved it, the larger value.
+    let theirs_wins = oc != tc && bc != tc && (bc == oc || as_number(&tc) > as_number(&oc));
+    let merged_counter = if theirs_wins { tc } else { oc };
+
     let opts = JsonMergeOptions {
         policy: Policy::Strict,
         array_keys: Vec::new(),
@@ -361,6 +492,21 @@ fn merge_manifest(
         Some(Json::Object(m)) => m,
         _ => Object::new(),
     };
+    if let (Some(v), Some(props)) = (
+        merged_counter,
+        manifest.get_mut("Properties").and_then(Json::as_object_mut),
+    ) {
+        props.insert(LAST_ID, v);
+    }
+    if let (Some(list), Some(props)) = (
+        merged_flags,
+        manifest.get_mut("Properties").and_then(Json::as_object_mut),
+    ) {
+        props.insert(
+            PREVIEW_FLAGS,
+            Json::Array(list.into_iter().map(Json::String).collect()),
+        );
+    }
 
     let header = if oh == th || bh == th {
         oh
@@ -400,6 +546,16 @@ fn merge_manifest(
         });
     }
     let mut order = seq.items;
+    if seq.conflicts.is_empty()
+        && let Some(c) = first_screen_clash(&bo, &oo, &to, &screen_set)
+    {
+        // Ours' first screen leads until the conflict is resolved.
+        if let Some(first) = c.ours.clone() {
+            order.retain(|s| *s != first);
+            order.insert(0, first);
+        }
+        out.conflicts.push(c);
+    }
     let mut missing: Vec<&String> = screens.iter().filter(|s| !order.contains(s)).collect();
     missing.sort();
     order.extend(missing.into_iter().cloned());
@@ -409,6 +565,39 @@ fn merge_manifest(
     );
     Some(json::to_normalized_string(&Json::Object(manifest)).into_bytes())
 }
+
+/// The first screen is where the app opens (unless `App.StartScreen` says otherwise): both
+/// sides putting a different screen first is a conflict even when their moves combine into
+/// one order pair by pair (that order would open on a screen neither side chose).
+fn first_screen_clash(
+    base: &Option<Json>,
+    ours: &Option<Json>,
+    theirs: &Option<Json>,
+    screens: &HashSet<&String>,
+) -> Option<Conflict> {
+    let first = |j: &Option<Json>| -> Option<String> {
+        j.as_ref()?
+            .as_array()?
+            .iter()
+            .filter_map(Json::as_str)
+            .find(|s| screens.contains(&s.to_string()))
+            .map(str::to_string)
+    };
+    let (b, o, t) = (first(base), first(ours), first(theirs));
+    if o == b || t == b || o == t {
+        return None;
+    }
+    Some(Conflict {
+        at: "CanvasManifest.json: ScreenOrder (first screen)".into(),
+        kind: ConflictKind::Order,
+        base: b,
+        ours: o,
+        theirs: t,
+    })
+}
+
+const PREVIEW_FLAGS: &str = "AppPreviewFlagsKey";
+const LAST_ID: &str = "LastControlUniqueId";
 
 /// Entropy maps keyed by control name.
 const PER_CONTROL_MAPS: &[&str] = &[
@@ -428,13 +617,21 @@ const PER_CONTROL_MAPS: &[&str] = &[
 /// `Entropy/Entropy.json`: merged key by key (a cache), then made consistent with the merged
 /// controls: entries of deleted controls dropped, unique ids kept unique (both sides number
 /// new controls from the same counter), publish order entries that would clash dropped.
+fn block_names(block: &crate::fxyaml::Block, names: &mut HashSet<String>) {
+    names.insert(block.name.clone());
+    for c in &block.children {
+        block_names(c, names);
+    }
+}
+
 fn merge_entropy(
     base: &SourceTree,
     ours: &SourceTree,
     theirs: &SourceTree,
     controls: &super::controls::ControlsMerge,
+    names: &HashSet<String>,
     out: &mut TreeMerge,
-) -> Option<Json> {
+) -> (Option<Json>, i64) {
     let path = "Entropy/Entropy.json";
     let (b, o, t) = (
         parse(base.get(path)),
@@ -442,7 +639,7 @@ fn merge_entropy(
         parse(theirs.get(path)),
     );
     if o.is_none() && t.is_none() {
-        return None;
+        return (None, 0);
     }
     let opts = JsonMergeOptions {
         policy: Policy::PreferOurs,
@@ -465,7 +662,6 @@ fn merge_entropy(
         e.insert("HeaderLastSavedDateTimeUTC", v);
     }
 
-    let names = &controls.names;
     for map in PER_CONTROL_MAPS {
         if let Some(Json::Object(m)) = e.get_mut(map) {
             m.0.retain(|(k, _)| names.contains(k));
@@ -486,6 +682,7 @@ fn merge_entropy(
         .flat_map(|m| m.0.into_iter().filter_map(|(_, v)| v.as_f64()))
         .fold(0.0, f64::max) as i64;
     let mut next = max_id + 1;
+    let mut allocated = 0;
     let mut ids: Vec<(String, i64)> = Vec::new();
     let mut used: HashMap<i64, String> = HashMap::new();
     let theirs_added: HashSet<&String> = controls.added_by_theirs.iter().collect();
@@ -503,6 +700,7 @@ fn merge_entropy(
                 message: format!("id {id} is also {owner}'s; given {next}"),
             });
             id = next;
+            allocated = next;
             next += 1;
         }
         used.insert(id, name.clone());
@@ -532,16 +730,74 @@ fn merge_entropy(
             }
         }
     }
-    Some(Json::Object(e))
+    (Some(Json::Object(e)), allocated)
 }
 
-/// `LastControlUniqueId` (in the manifest's Properties) never lags behind the ids in use.
-fn raise_last_control_unique_id(out: &mut TreeMerge, entropy: &Json) {
-    let max = entropy
-        .get("ControlUniqueIds")
-        .and_then(Json::as_object)
-        .map(|m| m.iter().filter_map(|(_, v)| v.as_f64()).fold(0.0, f64::max) as i64)
-        .unwrap_or(0);
+/// Both sides renamed one control to different names: the control merge sees two new
+/// controls, and only the unique id (which a rename keeps) tells it was one. Reported so the
+/// app does not silently end up with two copies.
+fn renamed_apart(
+    trees: [&SourceTree; 3],
+    sides: [&SideControls; 3],
+    names: &HashSet<String>,
+) -> Vec<Conflict> {
+    let [b, o, t] = trees.map(|tree| parse(tree.get("Entropy/Entropy.json")));
+    let type_of = |side: usize, name: &str| {
+        sides
+            .get(side)
+            .and_then(|s| s.nodes.get(name))
+            .map(|n| n.type_name.clone())
+    };
+    let mut found = Vec::new();
+    for map in ["ControlUniqueIds", "ControlUniqueGuids"] {
+        let ids = |j: &Option<Json>| -> Vec<(String, String)> {
+            j.as_ref()
+                .and_then(|j| j.get(map))
+                .and_then(Json::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.to_string(), json::to_compact_string(v)))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (bi, oi, ti) = (ids(&b), ids(&o), ids(&t));
+        let new_name = |side: &[(String, String)], id: &str| {
+            side.iter()
+                .find(|(n, v)| v == id && !bi.iter().any(|(bn, _)| bn == n))
+                .map(|(n, _)| n.clone())
+        };
+        for (name, id) in &bi {
+            if names.contains(name) {
+                continue;
+            }
+            // Same type on all three sides: a deleted id reused for a new control is not a
+            // rename.
+            if let (Some(on), Some(tn)) = (new_name(&oi, id), new_name(&ti, id))
+                && on != tn
+                && type_of(0, name).is_some()
+                && type_of(0, name) == type_of(1, &on)
+                && type_of(0, name) == type_of(2, &tn)
+            {
+                found.push(Conflict {
+                    at: format!("{name} (renamed)"),
+                    kind: ConflictKind::BothChanged,
+                    base: Some(name.clone()),
+                    ours: Some(on),
+                    theirs: Some(tn),
+                });
+            }
+        }
+    }
+    found
+}
+
+/// `LastControlUniqueId` (in the manifest's Properties) never lags behind the ids the merge
+/// allocated. Ids that came from a side are that side's business: a side is taken as it is.
+fn raise_last_control_unique_id(out: &mut TreeMerge, max: i64) {
+    if max <= 0 {
+        return;
+    }
     for tree in [&mut out.tree, &mut out.workspace] {
         let Some(mut manifest) = parse(tree.get("CanvasManifest.json")) else {
             continue;

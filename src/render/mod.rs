@@ -16,20 +16,24 @@ pub enum TextFormat {
     /// The `pac canvas unpack` `.fx.yaml` files, byte for byte.
     #[default]
     FxYaml,
+    /// Studio's own YAML view (`Src/*.pa.yaml`), rendered from the controls (apps of any age).
+    PaYaml,
 }
 
 impl TextFormat {
-    pub const SUPPORTED: &[&str] = &["fx-yaml"];
+    pub const SUPPORTED: &[&str] = &["fx-yaml", "pa-yaml"];
 
     pub fn as_str(self) -> &'static str {
         match self {
             TextFormat::FxYaml => "fx-yaml",
+            TextFormat::PaYaml => "pa-yaml",
         }
     }
 
     pub fn parse(s: &str) -> Option<TextFormat> {
         match s {
             "fx-yaml" => Some(TextFormat::FxYaml),
+            "pa-yaml" => Some(TextFormat::PaYaml),
             _ => None,
         }
     }

@@ -125,14 +125,14 @@ pub fn textconv(bytes: &[u8], label: &str, format: TextFormat) -> String {
 /// Renders an app. Errors only when the bytes are not a readable zip; an app that is a zip but
 /// cannot be unpacked is rendered as the explanation line plus a listing of its entries.
 pub fn render(bytes: &[u8], label: &str, format: TextFormat) -> Result<String> {
-    match format {
-        TextFormat::FxYaml => {}
-    }
     if bytes.is_empty() {
         return Err(Error::bad_input(
             label,
             "empty file (0 bytes), not an .msapp",
         ));
+    }
+    if format == TextFormat::PaYaml {
+        return render_pa_yaml(bytes, label);
     }
     let archive = container::read_archive(bytes, label, &Limits::default())?;
     match render_entries(archive.entries, label) {
@@ -488,4 +488,18 @@ impl Output {
             self.text.push('\n');
         }
     }
+}
+
+/// Studio's YAML view of the app, one `=== Src/<file>` section per file, LF newlines.
+fn render_pa_yaml(bytes: &[u8], label: &str) -> Result<String> {
+    let app = crate::app::parse_msapp(bytes, label)?;
+    let mut out = String::new();
+    for (name, text) in crate::payaml::render_app(&app)? {
+        out.push_str(&format!("=== {}\n", name.replace('\\', "/")));
+        out.push_str(&text.replace("\r\n", "\n"));
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    Ok(out)
 }
