@@ -113,6 +113,11 @@ impl Parser<'_> {
         let Some((name, type_name, variant)) = parse_control_def(key) else {
             return Err(self.error(*line, *column, "Can't parse control definition"));
         };
+        if type_name.is_empty() {
+            // The reference reads `Name As .Variant` as a control without a type, then writes
+            // it as `Name As ''.Variant`, which nothing reads: no app has such a control.
+            return Err(self.error(*line, *column, "Control type can't be empty."));
+        }
         let mut block = Block {
             name,
             type_name,

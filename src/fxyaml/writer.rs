@@ -33,6 +33,58 @@ pub fn control_header(name: &str, type_name: &str, variant: Option<&str>) -> Str
     header
 }
 
+/// Why the writer cannot spell `block` (or a control or property inside it) as text the reader
+/// reads back, or `None` when it can. Every control header needs a name and a type (the
+/// escaped empty name `''` is no identifier), and the names in headers and property keys must
+/// stay on their line. Apps built by Studio never hit this; crafted or damaged ones can.
+pub fn unwritable(block: &Block) -> Option<String> {
+    let breaks_line = |text: &str| text.contains(['\n', '\r']);
+    // A stack, not recursion: the tree comes from input.
+    let mut pending: Vec<(&Block, Option<&str>)> = vec![(block, None)];
+    while let Some((control, parent)) = pending.pop() {
+        let name = &control.name;
+        if name.is_empty() {
+            return Some(match parent {
+                Some(parent) => {
+                    format!("a control in '{}' has an empty name", parent.escape_debug())
+                }
+                None => "a control has an empty name".to_string(),
+            });
+        }
+        if control.type_name.is_empty() {
+            return Some(format!(
+                "control '{}' has no type (an empty template name)",
+                name.escape_debug()
+            ));
+        }
+        let header = [
+            Some(name.as_str()),
+            Some(control.type_name.as_str()),
+            control.variant.as_deref(),
+        ];
+        if header.into_iter().flatten().any(breaks_line) {
+            return Some(format!(
+                "control '{}' has a line break in its name, type or variant",
+                name.escape_debug()
+            ));
+        }
+        if let Some(property) = control.properties.iter().find(|p| breaks_line(&p.name)) {
+            return Some(format!(
+                "control '{}' has a line break in the property name '{}'",
+                name.escape_debug(),
+                property.name.escape_debug()
+            ));
+        }
+        pending.extend(
+            control
+                .children
+                .iter()
+                .map(|child| (child, Some(name.as_str()))),
+        );
+    }
+    None
+}
+
 /// `\r\n` and lone `\r` become `\n`.
 pub fn normalize_newlines(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
@@ -253,5 +305,37 @@ mod tests {
             "Label1 As label"
         );
         assert_eq!(control_header("Label1", "label", None), "Label1 As label");
+    }
+
+    #[test]
+    fn unwritable_trees_are_named() {
+        let control = |name: &str, type_name: &str| Block {
+            name: name.into(),
+            type_name: type_name.into(),
+            ..Block::default()
+        };
+        let mut screen = control("Screen1", "screen");
+        screen.children.push(control("Label1", "label"));
+        assert_eq!(unwritable(&screen), None);
+        // An empty property name is spelled `''` and reads back.
+        screen.properties.push(crate::fxyaml::Property {
+            name: String::new(),
+            ..Default::default()
+        });
+        assert_eq!(unwritable(&screen), None);
+
+        let mut deep = screen.clone();
+        deep.children[0].children.push(control("Icon1", ""));
+        assert_eq!(
+            unwritable(&deep).as_deref(),
+            Some("control 'Icon1' has no type (an empty template name)")
+        );
+        for (name, type_name) in [("", "label"), ("a\rb", "label"), ("a", "la\nbel")] {
+            let mut bad = screen.clone();
+            bad.children.push(control(name, type_name));
+            assert!(unwritable(&bad).is_some(), "{name:?} {type_name:?}");
+            let text = write(&bad);
+            assert!(crate::fxyaml::parse(&text, "t").is_err(), "{text}");
+        }
     }
 }
