@@ -90,6 +90,24 @@ fn header_without_a_type_is_refused() {
     assert_eq!(err, "c.fx.yaml:2:5: Control type can't be empty.");
 }
 
+/// Found by the `fxyaml` fuzzer (minimized): a function signature takes bare names made of
+/// letters, digits, marks and connectors, so `6` is a type the reader reads; the writer quoted
+/// it like a Power Fx identifier (`'6'`), which the signature reader cannot read.
+#[test]
+fn signature_names_starting_with_a_digit_stay_bare() {
+    let input = b"o As e:\n s(e As 6):";
+    harness::fxyaml(input);
+    let text = "Component1 As CanvasComponent:\n    F(p As 9Type, \u{300}q As Number):\n        ThisProperty:\n            Default: =1\n";
+    let parsed = msapp_merge::fxyaml::parse_component(text, "c.fx.yaml").unwrap();
+    let written = msapp_merge::fxyaml::write(&parsed.block);
+    assert!(
+        written.contains("    F(p As 9Type, \u{300}q As Number):\n"),
+        "{written}"
+    );
+    let again = msapp_merge::fxyaml::parse_component(&written, "c.fx.yaml").unwrap();
+    assert_eq!(again.block.functions, parsed.block.functions);
+}
+
 /// The synthetic app (one screen, two labels) with `from` replaced by `to` in its screen's
 /// control file.
 fn app_with_screen_edit(from: &str, to: &str) -> Vec<u8> {

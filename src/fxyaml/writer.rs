@@ -1,7 +1,7 @@
 //! The reference writer: 4-space indentation, functions then properties sorted by name, one
 //! empty line, then children ordered by ZIndex.
 
-use super::ident::escape_name;
+use super::ident::{escape_name, is_signature_char};
 use super::{Block, Function};
 use crate::json::lo_cmp;
 
@@ -75,6 +75,19 @@ pub fn unwritable(block: &Block) -> Option<String> {
                 property.name.escape_debug()
             ));
         }
+        for function in &control.functions {
+            let mut names = std::iter::once(&function.name)
+                .chain(function.params.iter().flat_map(|(param, ty)| [param, ty]));
+            if let Some(bad) = names.find(|n| !is_signature_name(n)) {
+                return Some(format!(
+                    "control '{}': function '{}' has a name, parameter or type '{}' that is not \
+                     made of letters, digits, marks and connectors only",
+                    name.escape_debug(),
+                    function.name.escape_debug(),
+                    bad.escape_debug()
+                ));
+            }
+        }
         pending.extend(
             control
                 .children
@@ -83,6 +96,23 @@ pub fn unwritable(block: &Block) -> Option<String> {
         );
     }
     None
+}
+
+/// A function, parameter or type name in a function signature. The reader takes only bare
+/// names there, runs of [`is_signature_char`], which may start with a digit or a mark where
+/// [`escape_name`] (and so the reference) quotes; quoting them would make the signature
+/// unreadable, so such names stay bare. Other names cannot be spelled at all (see
+/// [`unwritable`]) and keep the reference's escaping.
+fn signature_name(name: &str) -> String {
+    if is_signature_name(name) {
+        name.to_string()
+    } else {
+        escape_name(name)
+    }
+}
+
+fn is_signature_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(is_signature_char)
 }
 
 /// `\r\n` and lone `\r` become `\n`.
@@ -214,9 +244,11 @@ impl Writer<'_> {
         let params: Vec<String> = function
             .params
             .iter()
-            .map(|(name, type_name)| format!("{} As {}", escape_name(name), escape_name(type_name)))
+            .map(|(name, type_name)| {
+                format!("{} As {}", signature_name(name), signature_name(type_name))
+            })
             .collect();
-        let signature = format!("{}({})", escape_name(&function.name), params.join(", "));
+        let signature = format!("{}({})", signature_name(&function.name), params.join(", "));
         self.start_object(&signature, level);
         for (name, default) in &function.metadata {
             self.start_object(name, level + 1);
@@ -336,6 +368,29 @@ mod tests {
             assert!(unwritable(&bad).is_some(), "{name:?} {type_name:?}");
             let text = write(&bad);
             assert!(crate::fxyaml::parse(&text, "t").is_err(), "{text}");
+        }
+
+        let function = |params: &[(&str, &str)]| Function {
+            name: "F".into(),
+            params: params
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect(),
+            metadata: vec![("ThisProperty".into(), "1".into())],
+            ..Function::default()
+        };
+        let mut component = control("Component1", "CanvasComponent");
+        component.functions.push(function(&[("1st", "Number")]));
+        assert_eq!(unwritable(&component), None);
+        for bad in [("my param", "Number"), ("p", "Date-Time"), ("", "Number")] {
+            let mut component = component.clone();
+            component.functions.push(function(&[bad]));
+            assert!(unwritable(&component).is_some(), "{bad:?}");
+            let text = write(&component);
+            assert!(
+                crate::fxyaml::parse_component(&text, "t").is_err(),
+                "{text}"
+            );
         }
     }
 }
