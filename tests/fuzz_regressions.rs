@@ -90,6 +90,18 @@ fn header_without_a_type_is_refused() {
     assert_eq!(err, "c.fx.yaml:2:5: Control type can't be empty.");
 }
 
+/// Found by the `fxyaml` fuzzer (minimized): a quoted key starting with a space reads as a
+/// control with an empty name, which the writer spells `''`, an identifier nothing reads.
+#[test]
+fn header_without_a_name_is_refused() {
+    let input = b"\" As e\"\0";
+    harness::fxyaml(input);
+    let err = msapp_merge::fxyaml::parse("\" As e\":\n", "Src/Screen1.fx.yaml")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "Src/Screen1.fx.yaml:1:1: Control name can't be empty.");
+}
+
 /// Found by the `fxyaml` fuzzer (minimized): a function signature takes bare names made of
 /// letters, digits, marks and connectors, so `6` is a type the reader reads; the writer quoted
 /// it like a Power Fx identifier (`'6'`), which the signature reader cannot read.

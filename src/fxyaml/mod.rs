@@ -1,10 +1,10 @@
 //! The `.fx.yaml` dialect written by `pac canvas unpack`: a strict YAML subset holding one
 //! control tree per file (`Name As type.variant:` headers, `Prop: =formula` lines).
 //!
-//! The reader accepts what the reference reader accepts, except a header without a type (which
-//! no writer can spell back), and reports the first error with its line and column; the writer
-//! is byte-exact with the reference (LF newlines). [`unwritable`] tells which control trees
-//! the writer cannot spell so that the reader reads them back.
+//! The reader accepts what the reference reader accepts, except a header without a name or
+//! type (which no writer can spell back), and reports the first error with its line and
+//! column; the writer is byte-exact with the reference (LF newlines). [`unwritable`] tells
+//! which control trees the writer cannot spell so that the reader reads them back.
 
 mod ident;
 mod lexer;

@@ -113,9 +113,13 @@ impl Parser<'_> {
         let Some((name, type_name, variant)) = parse_control_def(key) else {
             return Err(self.error(*line, *column, "Can't parse control definition"));
         };
+        // The reference reads `Name As .Variant` as a control without a type, and `" As x"`
+        // as one without a name, then writes the empty part as `''`, which nothing reads: no
+        // app has such a control.
+        if name.is_empty() {
+            return Err(self.error(*line, *column, "Control name can't be empty."));
+        }
         if type_name.is_empty() {
-            // The reference reads `Name As .Variant` as a control without a type, then writes
-            // it as `Name As ''.Variant`, which nothing reads: no app has such a control.
             return Err(self.error(*line, *column, "Control type can't be empty."));
         }
         let mut block = Block {
