@@ -1,6 +1,7 @@
 //! Inputs the fuzzers (`fuzz/`) or the hostile-input suite found to break something, replayed
 //! through the same harness code the fuzzer ran (`fuzz/src/harness.rs`), plus focused tests of
-//! each fix. `tests/regressions/<target>/` holds the minimized crashing inputs.
+//! each fix. Small minimized crashing inputs are written inline as bytes in their test;
+//! `tests/regressions/<target>/` holds any too large for that.
 
 #[path = "../fuzz/src/harness.rs"]
 mod harness;
