@@ -421,9 +421,18 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Shows control characters of hostile names escaped, keeping the message on one line.
+/// Shows control characters of hostile names escaped, keeping the message on one line; other
+/// characters (the `\` separators above all) stay as they are stored.
 fn printable(name: &str) -> String {
-    name.escape_debug().to_string()
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn is_directory_name(name: &str) -> bool {

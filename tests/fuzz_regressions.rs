@@ -1,6 +1,7 @@
 //! Inputs the fuzzers (`fuzz/`) or the hostile-input suite found to break something, replayed
 //! through the same harness code the fuzzer ran (`fuzz/src/harness.rs`), plus focused tests of
-//! each fix. `tests/regressions/<target>/` holds the minimized crashing inputs.
+//! each fix. Small minimized crashing inputs are written inline as bytes in their test;
+//! `tests/regressions/<target>/` holds any too large for that.
 
 #[path = "../fuzz/src/harness.rs"]
 mod harness;
@@ -25,7 +26,7 @@ fn replay(target: &str, run: fn(&[u8])) {
     };
     for entry in entries {
         let path = entry.unwrap().path();
-        if path.is_file() {
+        if path.is_file() && path.extension().is_none_or(|e| e != "md") {
             let data = fs::read(&path).unwrap();
             eprintln!("replaying {}", path.display());
             run(&data);
@@ -67,6 +68,127 @@ fn harnesses_take_empty_and_tiny_inputs() {
         harness::container(data);
         harness::json_model(data);
         harness::merge(data);
+    }
+}
+
+// ---- control headers without a type ----
+
+/// Found by the `fxyaml` fuzzer (minimized): the reader, like the reference, took `e As .l` as
+/// a control of the empty type, which the writer spells `e As ''.l` and no reader reads.
+#[test]
+fn header_without_a_type_is_refused() {
+    let input = b"e As .l:";
+    harness::fxyaml(input);
+    let err = msapp_merge::fxyaml::parse("e As .l:", "Src/Screen1.fx.yaml")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "Src/Screen1.fx.yaml:1:1: Control type can't be empty.");
+    // A child control too, and in a component file.
+    let nested = "Screen1 As screen:\n    Label1 As .variant:\n        X: =1\n";
+    let err = msapp_merge::fxyaml::parse_component(nested, "c.fx.yaml")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "c.fx.yaml:2:5: Control type can't be empty.");
+}
+
+/// Found by the `fxyaml` fuzzer (minimized): a quoted key starting with a space reads as a
+/// control with an empty name, which the writer spells `''`, an identifier nothing reads.
+#[test]
+fn header_without_a_name_is_refused() {
+    let input = b"\" As e\"\0";
+    harness::fxyaml(input);
+    let err = msapp_merge::fxyaml::parse("\" As e\":\n", "Src/Screen1.fx.yaml")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "Src/Screen1.fx.yaml:1:1: Control name can't be empty.");
+}
+
+/// Found by the `fxyaml` fuzzer (minimized): a function signature takes bare names made of
+/// letters, digits, marks and connectors, so `6` is a type the reader reads; the writer quoted
+/// it like a Power Fx identifier (`'6'`), which the signature reader cannot read.
+#[test]
+fn signature_names_starting_with_a_digit_stay_bare() {
+    let input = b"o As e:\n s(e As 6):";
+    harness::fxyaml(input);
+    let text = "Component1 As CanvasComponent:\n    F(p As 9Type, \u{300}q As Number):\n        ThisProperty:\n            Default: =1\n";
+    let parsed = msapp_merge::fxyaml::parse_component(text, "c.fx.yaml").unwrap();
+    let written = msapp_merge::fxyaml::write(&parsed.block);
+    assert!(
+        written.contains("    F(p As 9Type, \u{300}q As Number):\n"),
+        "{written}"
+    );
+    let again = msapp_merge::fxyaml::parse_component(&written, "c.fx.yaml").unwrap();
+    assert_eq!(again.block.functions, parsed.block.functions);
+}
+
+/// The synthetic app (one screen, two labels) with `from` replaced by `to` in its screen's
+/// control file.
+fn app_with_screen_edit(from: &str, to: &str) -> Vec<u8> {
+    let bytes = synthetic_app(1, 2, &[]).unwrap();
+    let archive = container::read_archive(&bytes, "app", &Limits::default()).unwrap();
+    let mut edited = false;
+    let entries: Vec<(String, Vec<u8>)> = archive
+        .entries
+        .into_iter()
+        .map(|e| {
+            let text = String::from_utf8_lossy(&e.data).into_owned();
+            if e.name.starts_with("Controls") && text.contains("\"Name\":\"Screen1\"") {
+                assert!(text.contains(from), "{from}");
+                edited = true;
+                (e.name, text.replacen(from, to, 1).into_bytes())
+            } else {
+                (e.name, e.data)
+            }
+        })
+        .collect();
+    assert!(edited);
+    container::write_archive(&entries).unwrap()
+}
+
+/// Found tracing the fuzz crash above into unpack: a control with an empty name or template
+/// name, or a line break in a name, unpacked to `.fx.yaml` that nothing reads back, so a merge
+/// failed on a file of our own making (`Src/Screen1.fx.yaml:3:5: Can't parse control
+/// definition`) without naming the app. Unpack now refuses it and names the app and entry.
+#[test]
+fn controls_fx_yaml_cannot_spell_are_refused_at_unpack() {
+    let base = synthetic_app(1, 2, &[]).unwrap();
+    let theirs = synthetic_app(1, 2, &[(1, 2, "\"theirs\"")]).unwrap();
+    let cases = [
+        (
+            "\"Name\":\"label\"",
+            "\"Name\":\"\"",
+            "control 'Label1_1' has no type (an empty template name)",
+        ),
+        (
+            "\"Name\":\"label\",",
+            "\"Name\":\"label\",\"TemplateDisplayName\":\"\",",
+            "control 'Label1_1' has no type (an empty template name)",
+        ),
+        (
+            "\"Name\":\"Label1_2\"",
+            "\"Name\":\"\"",
+            "a control in 'Screen1' has an empty name",
+        ),
+        (
+            "\"Name\":\"Label1_2\"",
+            "\"Name\":\"a\\nb\"",
+            "control 'a\\nb' has a line break in its name, type or variant",
+        ),
+        (
+            "\"Property\":\"Text\"",
+            "\"Property\":\"Te\\rxt\"",
+            "control 'Label1_1' has a line break in the property name 'Te\\rxt'",
+        ),
+    ];
+    for (from, to, problem) in cases {
+        let ours = app_with_screen_edit(from, to);
+        let err = merge_apps(&base, &ours, &theirs, &MergeOptions::default())
+            .unwrap_err()
+            .to_string();
+        let expected =
+            format!("ours (ours): Controls\\3.json: {problem}, which .fx.yaml cannot express");
+        assert_eq!(err, expected, "{to}");
+        harness::container(&ours);
     }
 }
 

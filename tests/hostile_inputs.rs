@@ -325,14 +325,15 @@ fn cases() -> Vec<Case> {
             name: "zip bomb (total of many entries)",
             bytes: || {
                 let mut entries = app_entries();
-                for i in 0..5 {
-                    let mut e = raw(&format!("Assets\\part{i}.bin"), &[0u8; 600 << 10]);
+                // Each within the per-entry and ratio limits; together over 2 GiB.
+                for i in 0..4 {
+                    let mut e = raw(&format!("Assets\\part{i}.bin"), &[0u8; 700 << 10]);
                     e.declared = Some(600 << 20);
                     entries.push(e);
                 }
                 craft(&entries)
             },
-            expect: Refused(&["zip bomb"]),
+            expect: Refused(&["in total once inflated", "zip bomb"]),
         },
         Case {
             name: "entry lies about its size",
@@ -357,7 +358,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "path traversal (..)",
             bytes: || app_plus(raw("Assets\\..\\..\\evil.txt", b"x")),
-            expect: Refused(&["`..`"]),
+            expect: Refused(&["entry Assets\\..\\..\\evil.txt: ", "`..`"]),
         },
         Case {
             name: "path traversal (../ with slashes)",
@@ -392,7 +393,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "NUL in a name",
             bytes: || app_plus(raw("Assets\\a\0.txt", b"x")),
-            expect: Refused(&["control characters"]),
+            expect: Refused(&["entry Assets\\a\\u{0}.txt: ", "control characters"]),
         },
         Case {
             name: "duplicate names",
@@ -633,6 +634,9 @@ fn check_merge(case: &Case, hostile: &[u8], side: Side) {
                 Side::Theirs => "theirs",
             };
             assert_refusal(case.name, &what, &out, "Apps/My App.msapp", fragments);
+            if matches!(side, Side::Theirs) {
+                eprintln!("{:<40} {}", case.name, stderr(&out).trim_end());
+            }
             assert!(
                 stderr(&out).contains(side_name),
                 "{}: {what}: does not say which side: {}",
@@ -1015,4 +1019,50 @@ fn atomic_writes_keep_permissions_and_leave_no_temp_file() {
     let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o640);
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+/// What git does with a driver that exits like our panic guard: it never records a clean
+/// merge, and the work tree keeps our version (git 2.47 fails the merge, 2.39 calls it a
+/// conflict).
+#[test]
+fn git_never_takes_the_crash_exit_code_as_a_clean_merge() {
+    let code = msapp_merge::crash::INTERNAL_ERROR_EXIT;
+    for git in ["/usr/local/bin/git", "/usr/bin/git", "git"] {
+        let Ok(version) = Command::new(git).arg("--version").output() else {
+            continue;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            Command::new(git)
+                .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c"])
+                .arg(format!("merge.crash.driver=exit {code}"))
+                .args(args)
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", dir.path())
+                .output()
+                .unwrap()
+        };
+        let ok = |args: &[&str]| assert!(run(args).status.success(), "{args:?}");
+        ok(&["init", "-q", "-b", "main"]);
+        fs::write(dir.path().join(".gitattributes"), "*.msapp merge=crash\n").unwrap();
+        fs::write(dir.path().join("a.msapp"), "base").unwrap();
+        ok(&["add", "."]);
+        ok(&["commit", "-qm", "base"]);
+        ok(&["checkout", "-qb", "side"]);
+        fs::write(dir.path().join("a.msapp"), "theirs").unwrap();
+        ok(&["commit", "-qam", "theirs"]);
+        ok(&["checkout", "-q", "main"]);
+        fs::write(dir.path().join("a.msapp"), "ours").unwrap();
+        ok(&["commit", "-qam", "ours"]);
+        let merge = run(&["merge", "side"]);
+        let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+        assert!(!merge.status.success(), "{version}: {merge:?}");
+        let head = run(&["rev-parse", "HEAD^{tree}"]);
+        let ours_tree = run(&["rev-parse", "main^{tree}"]);
+        assert_eq!(head.stdout, ours_tree.stdout, "{version}: no merge commit");
+        // The guard never touches %A, so whatever git does, the file is ours.
+        let content = fs::read_to_string(dir.path().join("a.msapp")).unwrap();
+        assert_eq!(content, "ours", "{version}");
+    }
 }

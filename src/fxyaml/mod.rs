@@ -1,8 +1,10 @@
 //! The `.fx.yaml` dialect written by `pac canvas unpack`: a strict YAML subset holding one
 //! control tree per file (`Name As type.variant:` headers, `Prop: =formula` lines).
 //!
-//! The reader accepts exactly what the reference reader accepts and reports the first error
-//! with its line and column; the writer is byte-exact with the reference (LF newlines).
+//! The reader accepts what the reference reader accepts, except a header without a name or
+//! type (which no writer can spell back), and reports the first error with its line and
+//! column; the writer is byte-exact with the reference (LF newlines). [`unwritable`] tells
+//! which control trees the writer cannot spell so that the reader reads them back.
 
 mod ident;
 mod lexer;
@@ -11,7 +13,9 @@ mod writer;
 
 pub use ident::{escape_name, unescape_name};
 pub use parser::{Parsed, parse, parse_component};
-pub use writer::{control_header, normalize_newlines, write, write_with_newline, zindex_key};
+pub use writer::{
+    control_header, normalize_newlines, unwritable, write, write_with_newline, zindex_key,
+};
 
 /// One control (or top parent) block: `Name As Type[.Variant]:`.
 #[derive(Debug, Clone, PartialEq, Default)]

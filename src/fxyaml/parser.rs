@@ -113,6 +113,15 @@ impl Parser<'_> {
         let Some((name, type_name, variant)) = parse_control_def(key) else {
             return Err(self.error(*line, *column, "Can't parse control definition"));
         };
+        // The reference reads `Name As .Variant` as a control without a type, and `" As x"`
+        // as one without a name, then writes the empty part as `''`, which nothing reads: no
+        // app has such a control.
+        if name.is_empty() {
+            return Err(self.error(*line, *column, "Control name can't be empty."));
+        }
+        if type_name.is_empty() {
+            return Err(self.error(*line, *column, "Control type can't be empty."));
+        }
         let mut block = Block {
             name,
             type_name,

@@ -1,7 +1,7 @@
 //! The reference writer: 4-space indentation, functions then properties sorted by name, one
 //! empty line, then children ordered by ZIndex.
 
-use super::ident::escape_name;
+use super::ident::{escape_name, is_signature_char};
 use super::{Block, Function};
 use crate::json::lo_cmp;
 
@@ -31,6 +31,88 @@ pub fn control_header(name: &str, type_name: &str, variant: Option<&str>) -> Str
         header.push_str(&escape_name(variant));
     }
     header
+}
+
+/// Why the writer cannot spell `block` (or a control or property inside it) as text the reader
+/// reads back, or `None` when it can. Every control header needs a name and a type (the
+/// escaped empty name `''` is no identifier), and the names in headers and property keys must
+/// stay on their line. Apps built by Studio never hit this; crafted or damaged ones can.
+pub fn unwritable(block: &Block) -> Option<String> {
+    let breaks_line = |text: &str| text.contains(['\n', '\r']);
+    // A stack, not recursion: the tree comes from input.
+    let mut pending: Vec<(&Block, Option<&str>)> = vec![(block, None)];
+    while let Some((control, parent)) = pending.pop() {
+        let name = &control.name;
+        if name.is_empty() {
+            return Some(match parent {
+                Some(parent) => {
+                    format!("a control in '{}' has an empty name", parent.escape_debug())
+                }
+                None => "a control has an empty name".to_string(),
+            });
+        }
+        if control.type_name.is_empty() {
+            return Some(format!(
+                "control '{}' has no type (an empty template name)",
+                name.escape_debug()
+            ));
+        }
+        let header = [
+            Some(name.as_str()),
+            Some(control.type_name.as_str()),
+            control.variant.as_deref(),
+        ];
+        if header.into_iter().flatten().any(breaks_line) {
+            return Some(format!(
+                "control '{}' has a line break in its name, type or variant",
+                name.escape_debug()
+            ));
+        }
+        if let Some(property) = control.properties.iter().find(|p| breaks_line(&p.name)) {
+            return Some(format!(
+                "control '{}' has a line break in the property name '{}'",
+                name.escape_debug(),
+                property.name.escape_debug()
+            ));
+        }
+        for function in &control.functions {
+            let mut names = std::iter::once(&function.name)
+                .chain(function.params.iter().flat_map(|(param, ty)| [param, ty]));
+            if let Some(bad) = names.find(|n| !is_signature_name(n)) {
+                return Some(format!(
+                    "control '{}': function '{}' has a name, parameter or type '{}' that is not \
+                     made of letters, digits, marks and connectors only",
+                    name.escape_debug(),
+                    function.name.escape_debug(),
+                    bad.escape_debug()
+                ));
+            }
+        }
+        pending.extend(
+            control
+                .children
+                .iter()
+                .map(|child| (child, Some(name.as_str()))),
+        );
+    }
+    None
+}
+
+/// A function, parameter or type name in a function signature. The reader takes only bare
+/// names there, runs of [`is_signature_char`], which may start with a digit or a mark where
+/// [`escape_name`] (and so the reference) quotes; quoting them would make the signature
+/// unreadable, so such names stay bare. Other names cannot be spelled at all (see
+/// [`unwritable`]) and keep the reference's escaping.
+fn signature_name(name: &str) -> String {
+    if is_signature_name(name) {
+        name.to_string()
+    } else {
+        escape_name(name)
+    }
+}
+
+fn is_signature_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(is_signature_char)
 }
 
 /// `\r\n` and lone `\r` become `\n`.
@@ -162,9 +244,11 @@ impl Writer<'_> {
         let params: Vec<String> = function
             .params
             .iter()
-            .map(|(name, type_name)| format!("{} As {}", escape_name(name), escape_name(type_name)))
+            .map(|(name, type_name)| {
+                format!("{} As {}", signature_name(name), signature_name(type_name))
+            })
             .collect();
-        let signature = format!("{}({})", escape_name(&function.name), params.join(", "));
+        let signature = format!("{}({})", signature_name(&function.name), params.join(", "));
         self.start_object(&signature, level);
         for (name, default) in &function.metadata {
             self.start_object(name, level + 1);
@@ -253,5 +337,60 @@ mod tests {
             "Label1 As label"
         );
         assert_eq!(control_header("Label1", "label", None), "Label1 As label");
+    }
+
+    #[test]
+    fn unwritable_trees_are_named() {
+        let control = |name: &str, type_name: &str| Block {
+            name: name.into(),
+            type_name: type_name.into(),
+            ..Block::default()
+        };
+        let mut screen = control("Screen1", "screen");
+        screen.children.push(control("Label1", "label"));
+        assert_eq!(unwritable(&screen), None);
+        // An empty property name is spelled `''` and reads back.
+        screen.properties.push(crate::fxyaml::Property {
+            name: String::new(),
+            ..Default::default()
+        });
+        assert_eq!(unwritable(&screen), None);
+
+        let mut deep = screen.clone();
+        deep.children[0].children.push(control("Icon1", ""));
+        assert_eq!(
+            unwritable(&deep).as_deref(),
+            Some("control 'Icon1' has no type (an empty template name)")
+        );
+        for (name, type_name) in [("", "label"), ("a\rb", "label"), ("a", "la\nbel")] {
+            let mut bad = screen.clone();
+            bad.children.push(control(name, type_name));
+            assert!(unwritable(&bad).is_some(), "{name:?} {type_name:?}");
+            let text = write(&bad);
+            assert!(crate::fxyaml::parse(&text, "t").is_err(), "{text}");
+        }
+
+        let function = |params: &[(&str, &str)]| Function {
+            name: "F".into(),
+            params: params
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect(),
+            metadata: vec![("ThisProperty".into(), "1".into())],
+            ..Function::default()
+        };
+        let mut component = control("Component1", "CanvasComponent");
+        component.functions.push(function(&[("1st", "Number")]));
+        assert_eq!(unwritable(&component), None);
+        for bad in [("my param", "Number"), ("p", "Date-Time"), ("", "Number")] {
+            let mut component = component.clone();
+            component.functions.push(function(&[bad]));
+            assert!(unwritable(&component).is_some(), "{bad:?}");
+            let text = write(&component);
+            assert!(
+                crate::fxyaml::parse_component(&text, "t").is_err(),
+                "{text}"
+            );
+        }
     }
 }

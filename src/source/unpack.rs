@@ -50,6 +50,8 @@ pub enum TopKind {
 
 struct TopParent {
     kind: TopKind,
+    /// The archive entry it came from (`Controls\3.json`), to name in errors.
+    entry: String,
     block: Block,
     /// The top parent's template name (component GUID for components).
     template_name: String,
@@ -278,6 +280,7 @@ pub fn unpack(
         mark_legacy_global_scope(top, &mut entropy);
         tops.push(TopParent {
             kind,
+            entry: entry.name.clone(),
             template_name: template
                 .get("Name")
                 .and_then(Json::as_str)
@@ -402,6 +405,15 @@ pub fn unpack(
             file: &file,
         };
         t.apply(&mut top.block, false)?;
+        // Checked after the transforms, which add controls of their own (test steps). A
+        // tree written anyway could not be read back: pack and every merge would fail on our
+        // own output instead of naming the app.
+        if let Some(problem) = fxyaml::unwritable(&top.block) {
+            return Err(Error::bad_input(
+                format!("{label}: {}", top.entry),
+                format!("{problem}, which .fx.yaml cannot express"),
+            ));
+        }
         if top.kind == TopKind::Component {
             let props = top
                 .block
