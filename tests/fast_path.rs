@@ -125,40 +125,197 @@ fn one_change_per_side_in_different_screens_takes_the_fast_path_on_every_corpus_
     );
 }
 
-#[test]
-fn same_screen_on_both_sides_goes_to_the_model_merge() {
-    let tree = load("MyWeather");
-    let screen = blocks(&tree)
+/// Two leaf controls with properties in the same top-level file (screens first).
+fn two_leaves_in_one_file(tree: &SourceTree) -> Option<(String, [(String, String); 2])> {
+    fn leaves<'b>(
+        b: &'b msapp_merge::fxyaml::Block,
+        out: &mut Vec<&'b msapp_merge::fxyaml::Block>,
+    ) {
+        for c in &b.children {
+            if c.children.is_empty() && !c.properties.is_empty() {
+                out.push(c);
+            } else {
+                leaves(c, out);
+            }
+        }
+    }
+    let mut files: Vec<_> = blocks(tree)
         .into_iter()
-        .find(|(p, _)| p == "Src/Screen1.fx.yaml")
-        .unwrap()
-        .1;
-    let leaves: Vec<_> = screen
-        .children
-        .iter()
-        .filter(|c| c.children.is_empty() && !c.properties.is_empty())
+        .filter(|(path, _)| !path.starts_with("Src/Components/"))
         .collect();
-    let (a, b) = (leaves[0], leaves[1]);
+    files.sort_by_key(|(path, _)| *path == "Src/App.fx.yaml");
+    files.into_iter().find_map(|(path, top)| {
+        let mut found = Vec::new();
+        leaves(&top, &mut found);
+        let pick = |b: &msapp_merge::fxyaml::Block| (b.name.clone(), b.properties[0].name.clone());
+        match found.as_slice() {
+            [a, .., b] => Some((path.clone(), [pick(a), pick(b)])),
+            _ => None,
+        }
+    })
+}
+
+#[test]
+fn same_screen_on_both_sides_merges_that_screen_alone_on_every_corpus_app() {
+    let mut screens_path = Vec::new();
+    let mut fell_back = Vec::new();
+    for path in corpus_apps() {
+        let name = path.display().to_string();
+        let tree = unpack_bytes(&std::fs::read(&path).unwrap(), &name);
+        let Some((file, [(a, pa), (b, pb)])) = two_leaves_in_one_file(&tree) else {
+            continue;
+        };
+        let base = pack_bytes(&tree);
+        let ours = edited(&tree, &a, &pa, "ours");
+        let theirs = edited(&tree, &b, &pb, "theirs");
+        let fast = merged(&base, &ours, &theirs, false);
+        assert!(fast.is_clean(), "{name}: {:?}", fast.conflicts);
+        let model = merged(&base, &ours, &theirs, true);
+        assert!(model.is_clean(), "{name}: {:?}", model.conflicts);
+        assert_eq!(
+            content(&fast.merged),
+            content(&model.merged),
+            "{name} {file}"
+        );
+        assert_eq!(
+            stamp(&fast.merged),
+            content(&fast.merged),
+            "{name}: stale stamp"
+        );
+        let back = unpack_bytes(&fast.merged, "merged");
+        assert!(
+            common::prop(&back, &a, &pa).unwrap().contains("\"ours\""),
+            "{name}"
+        );
+        assert!(
+            common::prop(&back, &b, &pb).unwrap().contains("\"theirs\""),
+            "{name}"
+        );
+        match &fast.strategy {
+            Strategy::Screens(names) => screens_path.push(format!("{name}: {names:?}")),
+            other => fell_back.push(format!("{name} {file}: {other}")),
+        }
+    }
+    eprintln!("screens: {screens_path:#?}\nfell back: {fell_back:#?}");
+    assert!(screens_path.len() >= 15, "{fell_back:#?}");
+}
+
+#[test]
+fn a_conflict_inside_a_screen_changed_on_both_sides_is_left_to_the_whole_app_merge() {
+    let tree = load("MyWeather");
+    let (_, [(a, pa), _]) = two_leaves_in_one_file(&tree).unwrap();
     let base = pack_bytes(&tree);
-    let ours = edited(&tree, &a.name, &a.properties[0].name, "ours");
-    let theirs = edited(&tree, &b.name, &b.properties[0].name, "theirs");
+    let ours = edited(&tree, &a, &pa, "ours");
+    let theirs = edited(&tree, &a, &pa, "theirs");
     let m = merged(&base, &ours, &theirs, false);
     match &m.strategy {
-        Strategy::Model(why) => assert!(why.starts_with("both sides changed Controls"), "{why}"),
+        Strategy::Model(why) => assert!(why.contains("conflict"), "{why}"),
         other => panic!("{other:?}"),
     }
-    assert!(m.is_clean());
-    let back = unpack_bytes(&m.merged, "merged");
+    assert_eq!(m.conflicts.len(), 1, "{:?}", m.conflicts);
     assert!(
-        common::prop(&back, &a.name, &a.properties[0].name)
-            .unwrap()
-            .contains("\"ours\"")
+        m.conflicts[0].at.contains(&format!("{a}.{pa}")),
+        "{:?}",
+        m.conflicts
     );
+    // The conflict workspace is the whole app, not the reduced one the screen merge used.
+    let files = |t: &SourceTree| -> Vec<String> {
+        t.files
+            .keys()
+            .filter(|p| p.ends_with(".fx.yaml"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(files(&m.workspace), files(&tree));
+    assert_eq!(m.merged, ours, "ours stays at the conflict");
+}
+
+#[test]
+fn a_screen_changed_on_both_sides_among_one_sided_changes_elsewhere() {
+    let tree = load("ComponentTest");
+    let (file, [(a, pa), (b, pb)]) = two_leaves_in_one_file(&tree).unwrap();
+    let others: Vec<_> = leaf_per_screen(&tree)
+        .into_iter()
+        .filter(|(path, _, _)| *path != file)
+        .collect();
+    let [(_, c, pc), .., (_, d, pd)] = others.as_slice() else {
+        panic!("ComponentTest has fewer than three top-level files");
+    };
+    let base = pack_bytes(&tree);
+    let side = |edits: [(&str, &str); 2], tag: &str| {
+        let mut t = tree.clone();
+        for (ctl, p) in edits {
+            let old = common::prop(&t, ctl, p).unwrap();
+            set_prop(&mut t, ctl, p, &format!("If(true, {old}, \"{tag}\")"));
+        }
+        pack_bytes(&t)
+    };
+    let ours = side([(&a, &pa), (c, pc)], "ours");
+    let theirs = side([(&b, &pb), (d, pd)], "theirs");
+    let fast = merged(&base, &ours, &theirs, false);
     assert!(
-        common::prop(&back, &b.name, &b.properties[0].name)
-            .unwrap()
-            .contains("\"theirs\"")
+        matches!(&fast.strategy, Strategy::Screens(s) if s.len() == 1),
+        "{}",
+        fast.strategy
     );
+    let model = merged(&base, &ours, &theirs, true);
+    assert_eq!(content(&fast.merged), content(&model.merged));
+    assert_eq!(stamp(&fast.merged), content(&fast.merged));
+    let back = unpack_bytes(&fast.merged, "merged");
+    for (ctl, p, tag) in [
+        (&a, &pa, "ours"),
+        (c, pc, "ours"),
+        (&b, &pb, "theirs"),
+        (d, pd, "theirs"),
+    ] {
+        assert!(
+            common::prop(&back, ctl, p).unwrap().contains(tag),
+            "{ctl}.{p}"
+        );
+    }
+}
+
+#[test]
+fn new_controls_on_both_sides_of_one_screen_agree_with_the_whole_app_merge() {
+    for app in [
+        "MyWeather",
+        "ComponentTest",
+        "GroupControlTest",
+        "TestEngine_MdaIconsPage",
+    ] {
+        let tree = load(app);
+        let (file, [(a, pa), _]) = two_leaves_in_one_file(&tree).unwrap();
+        let screen = blocks(&tree)[&file].name.clone();
+        let base = pack_bytes(&tree);
+        let side = |name: &str, tag: &str| {
+            let mut t = tree.clone();
+            add_control(
+                &mut t,
+                &screen,
+                new_control(name, "label", &[("Text", "\"new\"")]),
+            );
+            let old = common::prop(&t, &a, &pa).unwrap();
+            if tag == "ours" {
+                set_prop(&mut t, &a, &pa, &format!("If(true, {old}, \"{tag}\")"));
+            }
+            pack_bytes(&t)
+        };
+        let ours = side("OursNewLabel", "ours");
+        let theirs = side("TheirsNewLabel", "theirs");
+        let fast = merged(&base, &ours, &theirs, false);
+        let model = merged(&base, &ours, &theirs, true);
+        assert!(fast.is_clean() && model.is_clean(), "{app}");
+        assert_eq!(
+            content(&fast.merged),
+            content(&model.merged),
+            "{app}: {}",
+            fast.strategy
+        );
+        let back = unpack_bytes(&fast.merged, "merged");
+        assert!(control(&back, "OursNewLabel").is_some(), "{app}");
+        assert!(control(&back, "TheirsNewLabel").is_some(), "{app}");
+        eprintln!("{app}: {}", fast.strategy);
+    }
 }
 
 #[test]

@@ -29,6 +29,12 @@ impl std::fmt::Display for Strategy {
         match self {
             Strategy::Bytes => f.write_str("one side unchanged: taken whole"),
             Strategy::Entries => f.write_str("merged entry by entry (fast path)"),
+            Strategy::Screens(names) => write!(
+                f,
+                "merged entry by entry (fast path); changed on both sides and merged through \
+                 the source trees: {}",
+                names.join(", ")
+            ),
             Strategy::Model(why) => write!(f, "merged through the source trees ({why})"),
         }
     }
@@ -41,6 +47,9 @@ pub enum Strategy {
     Bytes,
     /// Entry by entry on the stored bytes ([`super::entries`]).
     Entries,
+    /// Entry by entry, with these top controls (changed on both sides) merged through the
+    /// source trees of a reduced app.
+    Screens(Vec<String>),
     /// The model merge of the unpacked trees; the reason the entry merge did not apply.
     Model(String),
 }
@@ -144,15 +153,20 @@ pub fn merge_apps(
             .checksum_cache
             .as_deref()
             .map_or_else(ChecksumCache::disabled, ChecksumCache::load);
-        let outcome = super::entries::merge_entries(base, ours, theirs, &cache);
+        let outcome = super::entries::merge_entries(base, ours, theirs, &cache, opts);
         if outcome.is_ok() {
             cache.save();
         }
         match outcome {
             Ok(merged) => {
+                let strategy = if merged.screens.is_empty() {
+                    Strategy::Entries
+                } else {
+                    Strategy::Screens(merged.screens)
+                };
                 return Ok(AppMerge {
-                    strategy: Strategy::Entries,
-                    ..clean(&merged)
+                    strategy,
+                    ..clean(&merged.bytes)
                 });
             }
             Err(reason) => reason.0,

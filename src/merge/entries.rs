@@ -6,10 +6,15 @@
 //! on one side is the other side's, copied without inflating it. Only the app-level files
 //! every save rewrites (`Header.json`, `Properties.json`, `AppCheckerResult.sarif`,
 //! `checksum.json`) are merged here, with the rules `merge::tree` applies to what they unpack
-//! to. Anything that needs the model (an entry changed on both sides, controls added on both
-//! sides with the same name or id, an unreadable entry) returns a [`Fallback`] and the caller
-//! runs the model merge, which also owns every error message. `tests/fast_path.rs` checks that
-//! both paths give the same app.
+//! to. A screen (or any `Controls\*.json` top control) changed on both sides is merged through
+//! the source trees of a reduced app that holds only those screens and what they need
+//! (`screens`), and the entries that changed are unpacked again before the result is used.
+//! Anything else that needs the model (another entry changed on both sides, controls added on
+//! both sides with the same name or id, an unreadable entry, a conflict) returns a
+//! [`Fallback`] and the caller runs the whole-app model merge, which also owns every error
+//! message. `tests/fast_path.rs` checks that both paths give the same app.
+
+mod screens;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -20,6 +25,7 @@ use crate::container::{ArchiveWriter, Limits, StoredArchive};
 use crate::json::{self, Json, Object};
 use crate::merge::checksum_cache::ChecksumCache;
 use crate::merge::json::{JsonMergeOptions, Policy, merge_json};
+use crate::merge::tree::MergeOptions;
 use crate::model::is_json_name;
 
 /// Why the fast path did not apply; the model merge decides instead.
@@ -53,6 +59,15 @@ const VOLATILE_PROPERTIES: [&str; 4] = [
 
 const SAVED_AT: &str = "LastSavedDateTimeUTC";
 
+/// The app merged entry by entry.
+#[derive(Debug)]
+pub struct EntryMerge {
+    pub bytes: Vec<u8>,
+    /// Names of the top controls (screens, the App) changed on both sides and merged through
+    /// the source trees of a reduced app.
+    pub screens: Vec<String>,
+}
+
 /// Merges three apps entry by entry, or says why it cannot. `base` must be a real ancestor
 /// (not empty).
 pub fn merge_entries(
@@ -60,7 +75,8 @@ pub fn merge_entries(
     ours: &[u8],
     theirs: &[u8],
     cache: &ChecksumCache,
-) -> Decided<Vec<u8>> {
+    opts: &MergeOptions,
+) -> Decided<EntryMerge> {
     let open = |bytes, label| {
         let stored = StoredArchive::open(bytes, label, &Limits::default())
             .map_err(|e| fallback(format!("{label}: {e}")))?;
@@ -77,9 +93,12 @@ pub fn merge_entries(
         theirs: open(theirs, "theirs")?,
         cache,
     };
-    let plan = sides.plan()?;
+    let mut plan = sides.plan()?;
     sides.check_controls(&plan)?;
-    sides.write(&plan)
+    let screens = sides.merge_screens(&mut plan, opts)?;
+    let bytes = sides.write(&plan)?;
+    screens::verify_changed(&bytes, &plan)?;
+    Ok(EntryMerge { bytes, screens })
 }
 
 struct Side<'a> {
@@ -145,12 +164,17 @@ enum Which {
 enum Source {
     Stored(Which, usize),
     Merged(Vec<u8>),
+    /// Changed on both sides: settled by the model merge of the screens (`screens`).
+    Model,
     Checksum,
 }
 
 struct Planned {
     name: String,
+    key: String,
     source: Source,
+    /// Whether the merged entry differs from the base's (then it is unpacked again).
+    changed: bool,
 }
 
 /// What the decisions left for the controls check: the `Controls\*.json` entries each side
@@ -162,6 +186,15 @@ struct Plan {
     has_pa_yaml: bool,
     pa_yaml_changed: [bool; 2],
     checksum_from: Option<(Which, usize)>,
+}
+
+impl Plan {
+    fn model_keys(&self) -> impl Iterator<Item = &str> {
+        self.entries
+            .iter()
+            .filter(|e| matches!(e.source, Source::Model))
+            .map(|e| e.key.as_str())
+    }
 }
 
 struct Sides<'a> {
@@ -298,7 +331,9 @@ impl Sides<'_> {
             };
             plan.entries.push(Planned {
                 name: "checksum.json".into(),
+                key: key.to_string(),
                 source: Source::Checksum,
+                changed: true,
             });
             return Ok(());
         }
@@ -306,7 +341,12 @@ impl Sides<'_> {
             if let Some((which, index)) = taken {
                 plan.entries.push(Planned {
                     name: self.side(which).name(index).to_string(),
+                    key: key.to_string(),
                     source: Source::Stored(which, index),
+                    changed: !(match which {
+                        Which::Ours => ours_unchanged,
+                        Which::Theirs => theirs_unchanged,
+                    }),
                 });
             }
             return Ok(());
@@ -317,6 +357,15 @@ impl Sides<'_> {
             )));
         };
         let name = self.ours.name(o).to_string();
+        if b.is_some() && (is_controls || screens::is_screen_yaml(key)) {
+            plan.entries.push(Planned {
+                name,
+                key: key.to_string(),
+                source: Source::Model,
+                changed: true,
+            });
+            return Ok(());
+        }
         let b_json = b.map(|i| self.base.json(i)).transpose()?;
         let (o_json, t_json) = (self.ours.json(o)?, self.theirs.json(t)?);
         let merged = match key {
@@ -327,7 +376,9 @@ impl Sides<'_> {
         };
         plan.entries.push(Planned {
             name,
+            key: key.to_string(),
             source: Source::Merged(json::to_compact_string(&merged).into_bytes()),
+            changed: true,
         });
         Ok(())
     }
@@ -394,6 +445,9 @@ impl Sides<'_> {
                     )
                     .map_err(failed)?,
                 Source::Merged(bytes) => writer.add(&entry.name, bytes).map_err(failed)?,
+                Source::Model => {
+                    return Err(fallback(format!("{} was left unmerged", entry.name)));
+                }
                 Source::Checksum => {
                     writer
                         .add(&entry.name, &self.checksum_document(plan, &sums))
@@ -429,7 +483,7 @@ impl Sides<'_> {
                 .get(*i)
                 .map_or(0, |e| e.info.uncompressed_size),
             Source::Merged(bytes) => bytes.len() as u64,
-            Source::Checksum => 0,
+            Source::Model | Source::Checksum => 0,
         };
         work.sort_by_key(|e| std::cmp::Reverse(size(e)));
         let next = AtomicUsize::new(0);
@@ -446,6 +500,7 @@ impl Sides<'_> {
                 let value = match &entry.source {
                     Source::Stored(which, i) => self.stored_value(*which, *i, &entry.name)?,
                     Source::Merged(bytes) => entry_value(&entry.name, bytes)?,
+                    Source::Model => return Err(fallback("an entry was left unmerged")),
                     Source::Checksum => continue,
                 };
                 if let Ok(mut v) = values.lock() {

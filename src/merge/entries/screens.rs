@@ -1,0 +1,278 @@
+//! Top controls changed on both sides, merged through the source trees of a reduced app.
+//!
+//! A screen edited on both branches needs the model merge, but the rest of the app does not:
+//! each side is cut down to those screens and the entries their unpacking reads (header,
+//! properties, templates, themes, component definitions), the three reduced apps go through
+//! the ordinary model merge, and the merged screens are taken from its result. What a screen
+//! holds that depends on the whole app is checked against the full sides instead: its place in
+//! the screen order (`Index`) must be the same on all three, and every name, id and publish
+//! order it ends up with must come from ours or theirs, so nothing was allocated without
+//! seeing the other screens. The same reduction proves the result: every entry the merge
+//! changed is unpacked again with that context.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::{Decided, Plan, Side, Sides, Source, StoredArchive, entry_key, fallback};
+use crate::app::{parse_msapp, unpack_app};
+use crate::container::{ArchiveWriter, Limits};
+use crate::json::{self, Json};
+use crate::merge::app::merge_apps;
+use crate::merge::tree::MergeOptions;
+use crate::source::unpack::UnpackOptions;
+
+/// Whether an entry is Studio's YAML view of one part of the app (`Src\*.pa.yaml`).
+pub(super) fn is_screen_yaml(key: &str) -> bool {
+    key.starts_with("src\\") && key.ends_with(".pa.yaml")
+}
+
+/// What unpacking a top control reads besides the control itself. Data sources, assets, tests
+/// and the app checker's report are left out: controls refer to them only by name inside
+/// formulas.
+fn is_context(key: &str) -> bool {
+    matches!(
+        key,
+        "header.json"
+            | "properties.json"
+            | "references\\templates.json"
+            | "references\\themes.json"
+            | "componentsmetadata.json"
+            | "src\\app.pa.yaml"
+            | "src\\_editorstate.pa.yaml"
+    ) || key.starts_with("components\\")
+}
+
+/// `Properties.json` keys that tie the app to its data sources; pack checks them against
+/// `References\DataSources.json`, which a reduced app does not carry.
+const DATA_PROPERTIES: [&str; 2] = ["LocalConnectionReferences", "LocalDatabaseReferences"];
+
+/// The app cut down to its context entries and those `keep` names, in stored order.
+fn reduced_archive(
+    stored: &StoredArchive<'_>,
+    label: &str,
+    keep: &dyn Fn(&str) -> bool,
+) -> Decided<Vec<u8>> {
+    let failed = |e: crate::error::Error| fallback(format!("reducing {label}: {e}"));
+    let mut writer = ArchiveWriter::new();
+    for (index, entry) in stored.entries.iter().enumerate() {
+        let name = entry.info.name.as_str();
+        let key = entry_key(name);
+        if !is_context(&key) && !keep(&key) {
+            continue;
+        }
+        if key == "properties.json" {
+            let bytes = stored.inflate(index).map_err(failed)?;
+            let mut properties = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
+                .map_err(|e| fallback(format!("{label} {name}: {e}")))?;
+            if let Some(object) = properties.as_object_mut() {
+                for key in DATA_PROPERTIES {
+                    object.remove(key);
+                }
+            }
+            let text = json::to_compact_string(&properties);
+            writer.add(name, text.as_bytes()).map_err(failed)?;
+        } else {
+            writer.copy_raw_from(stored.bytes(), name).map_err(failed)?;
+        }
+    }
+    writer.finish().map_err(failed)
+}
+
+/// The top control of a `Controls\*.json` document.
+fn top(doc: &Json) -> Option<&Json> {
+    doc.get("TopParent")
+}
+
+/// The facts that must stay unique app-wide, without the screen's own place in the order
+/// (checked separately).
+fn facts(doc: &Json) -> BTreeSet<String> {
+    let mut facts = BTreeSet::new();
+    super::control_facts(doc, &mut facts);
+    facts.retain(|f| !f.starts_with("screen index "));
+    facts
+}
+
+impl Sides<'_> {
+    /// Settles every [`Source::Model`] entry of the plan and re-renders the YAML view of the
+    /// merged screens; returns their names.
+    pub(super) fn merge_screens(
+        &self,
+        plan: &mut Plan,
+        opts: &MergeOptions,
+    ) -> Decided<Vec<String>> {
+        let model: BTreeSet<String> = plan.model_keys().map(str::to_string).collect();
+        if model.is_empty() {
+            return Ok(Vec::new());
+        }
+        let controls: Vec<&String> = model
+            .iter()
+            .filter(|k| k.starts_with("controls\\"))
+            .collect();
+        if controls.is_empty() {
+            let first = model.iter().next().map_or("", String::as_str);
+            return Err(fallback(format!("both sides changed {first}")));
+        }
+
+        // The screens as each side has them, for the checks below.
+        let mut expected: HashMap<&str, (Json, BTreeSet<String>)> = HashMap::new();
+        for key in &controls {
+            let doc_of = |side: &Side<'_>| -> Decided<Json> {
+                let index = side
+                    .find(key)
+                    .ok_or_else(|| fallback(format!("{key} is missing on a side")))?;
+                side.json(index)
+            };
+            let (b, o, t) = (
+                doc_of(&self.base)?,
+                doc_of(&self.ours)?,
+                doc_of(&self.theirs)?,
+            );
+            let index_of = |doc: &Json| {
+                top(doc)
+                    .and_then(|t| t.get("Index"))
+                    .map(json::to_compact_string)
+            };
+            let index = index_of(&b);
+            if index_of(&o) != index || index_of(&t) != index {
+                return Err(fallback(format!("{key}: the screen order changed as well")));
+            }
+            let Some(index) = top(&b).and_then(|t| t.get("Index")).cloned() else {
+                return Err(fallback(format!("{key} has no top control index")));
+            };
+            let mut allowed = facts(&o);
+            allowed.extend(facts(&t));
+            expected.insert(key.as_str(), (index, allowed));
+        }
+
+        let keep = |key: &str| model.contains(key);
+        let reduced = [
+            reduced_archive(&self.base.stored, "base", &keep)?,
+            reduced_archive(&self.ours.stored, "ours", &keep)?,
+            reduced_archive(&self.theirs.stored, "theirs", &keep)?,
+        ];
+        let reduced_opts = MergeOptions {
+            model_only: true,
+            checksum_cache: None,
+            ..opts.clone()
+        };
+        let merged = merge_apps(&reduced[0], &reduced[1], &reduced[2], &reduced_opts)
+            .map_err(|e| fallback(format!("merging the screens changed on both sides: {e}")))?;
+        if !merged.conflicts.is_empty() {
+            return Err(fallback(format!(
+                "{} conflict(s) in the screens changed on both sides",
+                merged.conflicts.len()
+            )));
+        }
+
+        let out = StoredArchive::open(&merged.merged, "merged screens", &Limits::default())
+            .map_err(|e| fallback(format!("merged screens: {e}")))?;
+        let out_keys: HashMap<String, usize> = out
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (entry_key(&e.info.name), i))
+            .collect();
+        let out_controls = out_keys
+            .keys()
+            .filter(|k| k.starts_with("controls\\"))
+            .count();
+        if out_controls != controls.len() {
+            return Err(fallback("the merged screens came back as other entries"));
+        }
+        let inflate = |key: &str| -> Decided<Vec<u8>> {
+            let index = out_keys
+                .get(key)
+                .ok_or_else(|| fallback(format!("the merged screens lack {key}")))?;
+            out.inflate(*index)
+                .map_err(|e| fallback(format!("merged screens {key}: {e}")))
+        };
+
+        let mut resolved: HashMap<String, Vec<u8>> = HashMap::new();
+        let mut names = Vec::new();
+        let mut app_merged = false;
+        for key in &controls {
+            let bytes = inflate(key)?;
+            let mut doc = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
+                .map_err(|e| fallback(format!("merged {key}: {e}")))?;
+            let Some((index, allowed)) = expected.get(key.as_str()) else {
+                return Err(fallback(format!("{key} was not expected")));
+            };
+            if let Some(extra) = facts(&doc).difference(allowed).next() {
+                return Err(fallback(format!(
+                    "merging {key} allocated a new {extra}, which only the whole app can check"
+                )));
+            }
+            let Some(top) = doc.get_mut("TopParent").and_then(Json::as_object_mut) else {
+                return Err(fallback(format!("merged {key} has no top control")));
+            };
+            names.push(
+                top.get("Name")
+                    .and_then(Json::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+            );
+            app_merged |= top
+                .get("Template")
+                .and_then(|t| t.get("Name"))
+                .and_then(Json::as_str)
+                == Some("appinfo");
+            // In the reduced app the screen's position counts only the screens kept.
+            let bytes = if top.get("Index") == Some(index) {
+                bytes
+            } else {
+                top.insert("Index", index.clone());
+                json::to_compact_string(&doc).into_bytes()
+            };
+            resolved.insert(key.to_string(), bytes);
+        }
+
+        // Studio's YAML view of a merged screen is rendered from the merged controls.
+        for key in out_keys.keys().filter(|k| is_screen_yaml(k)) {
+            let screen = !key.starts_with("src\\components\\")
+                && key != "src\\_editorstate.pa.yaml"
+                && key != "src\\app.pa.yaml";
+            if screen || (key == "src\\app.pa.yaml" && app_merged) {
+                if !plan.entries.iter().any(|e| &e.key == key) {
+                    return Err(fallback(format!(
+                        "{key} of a merged screen has no counterpart in the app"
+                    )));
+                }
+                resolved.insert(key.clone(), inflate(key)?);
+            }
+        }
+
+        for entry in &mut plan.entries {
+            if let Some(bytes) = resolved.remove(&entry.key) {
+                entry.source = Source::Merged(bytes);
+                entry.changed = true;
+            } else if matches!(entry.source, Source::Model) {
+                return Err(fallback(format!("both sides changed {}", entry.name)));
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// Unpacks again, with their context, the entries of the merged app that differ from the
+/// base's: the merge must hand git an app that reads back, and the unchanged entries are the
+/// base's own bytes.
+pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
+    let changed: BTreeSet<&str> = plan
+        .entries
+        .iter()
+        .filter(|e| e.changed && e.key.starts_with("controls\\"))
+        .map(|e| e.key.as_str())
+        .collect();
+    let stored = StoredArchive::open(bytes, "merged app", &Limits::default())
+        .map_err(|e| fallback(format!("merged app: {e}")))?;
+    let reduced = reduced_archive(&stored, "the merged app", &|k| changed.contains(k))?;
+    let app = parse_msapp(&reduced, "merged app")
+        .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
+    let opts = UnpackOptions {
+        skip_client_checksum: true,
+        ..UnpackOptions::default()
+    };
+    unpack_app(&app, "merged app", &opts)
+        .map_err(|e| fallback(format!("the merged app does not unpack: {e}")))?;
+    Ok(())
+}
