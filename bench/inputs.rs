@@ -149,6 +149,27 @@ pub fn spread(scripts: &[Script], count: usize) -> (Vec<Script>, Vec<Script>) {
     (ours, theirs)
 }
 
+/// Two formulas of the same screen entry, one per side: the first and the last of the entry
+/// with at least two formulas nearest the middle of the app. A merge of these needs the model
+/// for that screen, and only for it.
+pub fn same_screen(scripts: &[Script]) -> Option<(Script, Script)> {
+    let mut entries: Vec<(&str, Vec<&Script>)> = Vec::new();
+    for s in scripts {
+        match entries.last_mut() {
+            Some((name, list)) if *name == s.entry => list.push(s),
+            _ => entries.push((s.entry.as_str(), vec![s])),
+        }
+    }
+    let middle = entries.len() / 2;
+    let (_, list) = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, list))| list.len() >= 2)
+        .min_by_key(|(i, _)| i.abs_diff(middle))?
+        .1;
+    Some(((*list.first()?).clone(), (*list.last()?).clone()))
+}
+
 /// The marker a changed formula carries, so the merged result can be checked for it.
 pub fn tag(side: &str, k: usize) -> String {
     format!("msapp-bench {side} {k}")

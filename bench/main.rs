@@ -132,6 +132,9 @@ pub enum Op {
     /// the checksum values of unchanged entries come from the cache the untimed proof run
     /// filled.
     MergeWarm,
+    /// One change per side in the same screen, warm cache: that screen goes through the
+    /// model merge of a reduced app.
+    MergeSameScreen,
     Textconv,
     Unpack,
     Pack,
@@ -146,6 +149,7 @@ impl Op {
             Op::EntryCopy => "entry-copy".into(),
             Op::Merge(n) => format!("merge-{n}"),
             Op::MergeWarm => "merge-warm-1".into(),
+            Op::MergeSameScreen => "merge-same-screen".into(),
             Op::Textconv => "textconv".into(),
             Op::Unpack => "unpack".into(),
             Op::Pack => "pack".into(),
@@ -510,8 +514,23 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
         } else {
             vec![Op::Merge(n)]
         };
+        let mut merges = merges;
+        if n == 1
+            && let Some((o, t)) = inputs::same_screen(&scripts)
+        {
+            let o = inputs::with_changes(&subject.base, &[o], "ours").map_err(err)?;
+            let t = inputs::with_changes(&subject.base, &[t], "theirs").map_err(err)?;
+            fs::write(side("ours", 0), o).map_err(|e| e.to_string())?;
+            fs::write(side("theirs", 0), t).map_err(|e| e.to_string())?;
+            merges.push(Op::MergeSameScreen);
+        }
         for op in merges {
-            match proves_merge(dir, &base, op, ours.len(), theirs.len()) {
+            let (ours, theirs) = if op == Op::MergeSameScreen {
+                (1, 1)
+            } else {
+                (ours.len(), theirs.len())
+            };
+            match proves_merge(dir, &base, op, ours, theirs) {
                 Ok(path) => {
                     m.merge_paths.insert(op, path);
                 }
@@ -547,7 +566,13 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
             let mut cmd = command(op, dir, &base);
             if matches!(
                 op,
-                Op::Floor | Op::EntryCopy | Op::Merge(_) | Op::MergeWarm | Op::Unpack | Op::Pack
+                Op::Floor
+                    | Op::EntryCopy
+                    | Op::Merge(_)
+                    | Op::MergeWarm
+                    | Op::MergeSameScreen
+                    | Op::Unpack
+                    | Op::Pack
             ) {
                 cmd.arg(&out);
             }
@@ -635,6 +660,16 @@ fn command(op: Op, dir: &Path, base: &Path) -> Command {
                 .arg(base)
                 .arg(dir.join("ours-1.msapp"))
                 .arg(dir.join("theirs-1.msapp"))
+                .args(["--path", "app.msapp", "-o"]);
+            c
+        }
+        Op::MergeSameScreen => {
+            let mut c = Command::new(MERGE_BIN);
+            c.env("GIT_DIR", dir.join(GIT_DIR))
+                .arg("merge")
+                .arg(base)
+                .arg(dir.join("ours-0.msapp"))
+                .arg(dir.join("theirs-0.msapp"))
                 .args(["--path", "app.msapp", "-o"]);
             c
         }

@@ -170,6 +170,16 @@ fn targets(out: &mut String, measured: &[Measured]) {
                 );
             }
         }
+        if let (Some(merge), Some(floor)) = (big.get(Op::MergeSameScreen), floor)
+            && let Some(r) = ratio(merge.median, floor)
+        {
+            let _ = writeln!(
+                out,
+                "| (merge, one change per side in the same screen, warm cache, same app) | {} = {:.2}× floor | |",
+                fmt_dur(merge.median),
+                r
+            );
+        }
         for (op, path) in &big.merge_paths {
             let _ = writeln!(
                 out,
@@ -220,7 +230,11 @@ fn targets(out: &mut String, measured: &[Measured]) {
             );
         }
     }
-    for (op, cache) in [(Op::Merge(1), "no cache"), (Op::MergeWarm, "warm cache")] {
+    for (op, cache) in [
+        (Op::Merge(1), "no cache"),
+        (Op::MergeWarm, "warm cache"),
+        (Op::MergeSameScreen, "in the same screen, warm cache"),
+    ] {
         for series in ["labels", "cloned"] {
             let list: Vec<&Measured> = measured.iter().filter(|m| m.series == series).collect();
             let Some((k, _)) = exponent(&list, op) else {
@@ -266,6 +280,9 @@ fn merge_label(m: &Measured, op: Op) -> String {
             m.changes.get(&n).unwrap_or(&n)
         ),
         Op::MergeWarm => "the merge with one change per side, warm cache,".into(),
+        Op::MergeSameScreen => {
+            "the merge with one change per side in the same screen, warm cache,".into()
+        }
         other => other.name(),
     }
 }
@@ -289,7 +306,7 @@ fn merge_paths(out: &mut String, measured: &[Measured]) {
     }
     let _ = writeln!(
         out,
-        "## Path each merge took\n\nAs the command reports it with `MSAPP_MERGE_TRACE=1` on its untimed proof run (`merge-N`: N changes per side, no cache; `merge-warm-1`: one change per side, warm cache). The fast path falls back to the model merge when, among other cases, an entry changed on both sides; on an app with one screen, or with few, the changes of the two sides can land in the same screen entry, and the merge goes through the source trees.\n\n| path | merges | which |\n|---|---|---|"
+        "## Path each merge took\n\nAs the command reports it with `MSAPP_MERGE_TRACE=1` on its untimed proof run (`merge-N`: N changes per side, no cache; `merge-warm-1`: one change per side, warm cache; `merge-same-screen`: one change per side in the same screen, warm cache). A screen changed on both sides goes through the model merge of a reduced app holding only such screens; the whole app goes through the model merge when, among other cases, another entry changed on both sides, both sides added controls (they get the same new ids), or the screens conflict.\n\n| path | merges | which |\n|---|---|---|"
     );
     for (path, subjects) in by_path {
         let count: usize = subjects.iter().map(|(_, ops)| ops.len()).sum();
@@ -313,6 +330,10 @@ const COLUMNS: &[(Op, &str)] = &[
     (Op::EntryCopy, "entry-copy sketch"),
     (Op::Merge(1), "merge, 1 change/side"),
     (Op::MergeWarm, "merge, 1 change/side, warm cache"),
+    (
+        Op::MergeSameScreen,
+        "merge, 1 change/side in one screen, warm cache",
+    ),
     (Op::Merge(MANY), "merge, 100 changes/side"),
     (Op::Textconv, "textconv"),
     (Op::Unpack, "unpack"),
@@ -385,7 +406,7 @@ fn markdown(
     );
     let _ = writeln!(
         out,
-        "Every figure is the median wall time of {} runs, each a separate process (the commands round-robin, so load from other work spreads over all of them), followed by its ratio to the **floor** of the same app: a process that inflates base, ours and theirs and deflates one output with the same zip library. `inflate ×1` inflates the app once. `entry-copy sketch` is the floor of an entry-level fast path: it inflates nothing, decides per entry from the three central directories (CRC, size) which side changed it and copies that side's compressed bytes (one change per side; no cross-entry checks, no checksum). Peak RSS is the process's peak resident memory (median over the runs), read by a small intermediary process that spawns the command and reaps it with `wait4`, so the bench's own memory does not leak into the figure (on Linux a child's peak starts from that of the process it was forked from); a process that does nothing shows {} measured this way. Ours and theirs are the app with formulas changed inside its control JSON (`If(true, OLD, \"tag\")`), all other entries copied compressed, as a Studio save leaves them; one change per side lands in two controls a third of the app apart, N changes are spread evenly and alternate between the sides. Before timing, each merge is run once and must be clean and carry every change. `merge, 1 change/side` is the command as run by hand (no `--path`): it keeps no cache, so it computes the merged app's client checksum from every JSON entry. `merge, 1 change/side, warm cache` is the same merge as git runs it (`--path app.msapp`, `GIT_DIR` set to a directory of the subject): checksum values of entries it has seen are cached in `$GIT_DIR/msapp-merge/checksum-values`, and the untimed run before timing has filled that cache, so every timed run finds it warm (the values of the merged entries included: a merge git runs for the first time on a given pair also parses the entries that changed).\n",
+        "Every figure is the median wall time of {} runs, each a separate process (the commands round-robin, so load from other work spreads over all of them), followed by its ratio to the **floor** of the same app: a process that inflates base, ours and theirs and deflates one output with the same zip library. `inflate ×1` inflates the app once. `entry-copy sketch` is the floor of an entry-level fast path: it inflates nothing, decides per entry from the three central directories (CRC, size) which side changed it and copies that side's compressed bytes (one change per side; no cross-entry checks, no checksum). Peak RSS is the process's peak resident memory (median over the runs), read by a small intermediary process that spawns the command and reaps it with `wait4`, so the bench's own memory does not leak into the figure (on Linux a child's peak starts from that of the process it was forked from); a process that does nothing shows {} measured this way. Ours and theirs are the app with formulas changed inside its control JSON (`If(true, OLD, \"tag\")`), all other entries copied compressed, as a Studio save leaves them; one change per side lands in two controls a third of the app apart, N changes are spread evenly and alternate between the sides. Before timing, each merge is run once and must be clean and carry every change. `merge, 1 change/side` is the command as run by hand (no `--path`): it keeps no cache, so it computes the merged app's client checksum from every JSON entry. `merge, 1 change/side, warm cache` is the same merge as git runs it (`--path app.msapp`, `GIT_DIR` set to a directory of the subject): checksum values of entries it has seen are cached in `$GIT_DIR/msapp-merge/checksum-values`, and the untimed run before timing has filled that cache, so every timed run finds it warm (the values of the merged entries included: a merge git runs for the first time on a given pair also parses the entries that changed). `merge, 1 change/side in one screen, warm cache` is that merge with both changes in the same screen entry: the first and the last formula of the screen with at least two formulas nearest the middle of the app.\n",
         cfg.runs,
         baseline_rss.map(fmt_bytes).unwrap_or_else(|| "n/a".into())
     );
@@ -619,6 +640,7 @@ fn csv(measured: &[Measured]) -> String {
             let changes = match op {
                 Op::Merge(n) => m.changes.get(n).map(|c| c.to_string()).unwrap_or_default(),
                 Op::MergeWarm => m.changes.get(&1).map(|c| c.to_string()).unwrap_or_default(),
+                Op::MergeSameScreen => "1".to_string(),
                 _ => String::new(),
             };
             let kind = match op {
