@@ -453,6 +453,44 @@ fn the_fast_path_is_deterministic() {
         first.merged == again.merged,
         "two runs gave different bytes"
     );
+    // The same with a screen changed on both sides.
+    let (_, [(a, pa), (b, pb)]) = two_leaves_in_one_file(&tree).unwrap();
+    let ours = edited(&tree, &a, &pa, "ours");
+    let theirs = edited(&tree, &b, &pb, "theirs");
+    let first = merged(&base, &ours, &theirs, false);
+    let again = merged(&base, &ours, &theirs, false);
+    assert!(matches!(first.strategy, Strategy::Screens(_)), "{}", first.strategy);
+    assert!(
+        first.merged == again.merged,
+        "two runs gave different bytes"
+    );
+}
+
+/// A screen's `Index` is its place in the app's screen order, which the reduced app cannot
+/// know: a side that also moved the screen sends the merge to the whole app.
+#[test]
+fn a_moved_screen_changed_on_both_sides_is_left_to_the_whole_app_merge() {
+    let tree = load("ComponentTest");
+    let (file, [(a, pa), (b, pb)]) = two_leaves_in_one_file(&tree).unwrap();
+    let screen = blocks(&tree)[&file].name.clone();
+    let base = pack_bytes(&tree);
+    let mut moved = tree.clone();
+    let mut order = screen_order(&moved);
+    assert!(order.len() >= 2, "{order:?}");
+    order.retain(|s| *s != screen);
+    order.push(screen.clone());
+    let old = common::prop(&moved, &a, &pa).unwrap();
+    set_prop(&mut moved, &a, &pa, &format!("If(true, {old}, \"ours\")"));
+    set_screen_order(&mut moved, &order);
+    let ours = pack_bytes(&moved);
+    let theirs = edited(&tree, &b, &pb, "theirs");
+    let fast = merged(&base, &ours, &theirs, false);
+    let model = merged(&base, &ours, &theirs, true);
+    assert!(fast.is_clean(), "{:?}", fast.conflicts);
+    assert!(!matches!(fast.strategy, Strategy::Screens(_)), "{}", fast.strategy);
+    assert_eq!(content(&fast.merged), content(&model.merged));
+    let back = unpack_bytes(&fast.merged, "merged");
+    assert_eq!(screen_order(&back).last(), Some(&screen));
 }
 
 /// Conflict markers in a side are the model merge's to refuse, with the formula named.
