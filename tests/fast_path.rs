@@ -459,7 +459,11 @@ fn the_fast_path_is_deterministic() {
     let theirs = edited(&tree, &b, &pb, "theirs");
     let first = merged(&base, &ours, &theirs, false);
     let again = merged(&base, &ours, &theirs, false);
-    assert!(matches!(first.strategy, Strategy::Screens(_)), "{}", first.strategy);
+    assert!(
+        matches!(first.strategy, Strategy::Screens(_)),
+        "{}",
+        first.strategy
+    );
     assert!(
         first.merged == again.merged,
         "two runs gave different bytes"
@@ -487,7 +491,11 @@ fn a_moved_screen_changed_on_both_sides_is_left_to_the_whole_app_merge() {
     let fast = merged(&base, &ours, &theirs, false);
     let model = merged(&base, &ours, &theirs, true);
     assert!(fast.is_clean(), "{:?}", fast.conflicts);
-    assert!(!matches!(fast.strategy, Strategy::Screens(_)), "{}", fast.strategy);
+    assert!(
+        !matches!(fast.strategy, Strategy::Screens(_)),
+        "{}",
+        fast.strategy
+    );
     assert_eq!(content(&fast.merged), content(&model.merged));
     let back = unpack_bytes(&fast.merged, "merged");
     assert_eq!(screen_order(&back).last(), Some(&screen));

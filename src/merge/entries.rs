@@ -175,6 +175,8 @@ struct Planned {
     source: Source,
     /// Whether the merged entry differs from the base's (then it is unpacked again).
     changed: bool,
+    /// Already unpacked again by the reduced merge of the screens.
+    reread: bool,
 }
 
 /// What the decisions left for the controls check: the `Controls\*.json` entries each side
@@ -334,6 +336,7 @@ impl Sides<'_> {
                 key: key.to_string(),
                 source: Source::Checksum,
                 changed: true,
+                reread: false,
             });
             return Ok(());
         }
@@ -347,6 +350,7 @@ impl Sides<'_> {
                         Which::Ours => ours_unchanged,
                         Which::Theirs => theirs_unchanged,
                     }),
+                    reread: false,
                 });
             }
             return Ok(());
@@ -363,6 +367,7 @@ impl Sides<'_> {
                 key: key.to_string(),
                 source: Source::Model,
                 changed: true,
+                reread: false,
             });
             return Ok(());
         }
@@ -379,6 +384,7 @@ impl Sides<'_> {
             key: key.to_string(),
             source: Source::Merged(json::to_compact_string(&merged).into_bytes()),
             changed: true,
+            reread: false,
         });
         Ok(())
     }

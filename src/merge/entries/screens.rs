@@ -244,6 +244,8 @@ impl Sides<'_> {
             if let Some(bytes) = resolved.remove(&entry.key) {
                 entry.source = Source::Merged(bytes);
                 entry.changed = true;
+                // The reduced merge unpacked its result again, in the same context.
+                entry.reread = true;
             } else if matches!(entry.source, Source::Model) {
                 return Err(fallback(format!("both sides changed {}", entry.name)));
             }
@@ -260,9 +262,13 @@ pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
     let changed: BTreeSet<&str> = plan
         .entries
         .iter()
-        .filter(|e| e.changed && e.key.starts_with("controls\\"))
+        .filter(|e| e.changed && !e.reread && e.key.starts_with("controls\\"))
         .map(|e| e.key.as_str())
         .collect();
+    if changed.is_empty() {
+        // Every entry is a side's own, or was unpacked again by the reduced merge.
+        return Ok(());
+    }
     let stored = StoredArchive::open(bytes, "merged app", &Limits::default())
         .map_err(|e| fallback(format!("merged app: {e}")))?;
     let reduced = reduced_archive(&stored, "the merged app", &|k| changed.contains(k))?;
@@ -275,4 +281,64 @@ pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
     unpack_app(&app, "merged app", &opts)
         .map_err(|e| fallback(format!("the merged app does not unpack: {e}")))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Planned;
+    use super::*;
+    use crate::container::read_archive;
+
+    fn plan_of(bytes: &[u8]) -> Plan {
+        let archive = read_archive(bytes, "app", &Limits::default()).unwrap();
+        Plan {
+            entries: archive
+                .entries
+                .iter()
+                .map(|e| Planned {
+                    name: e.name.clone(),
+                    key: entry_key(&e.name),
+                    source: Source::Checksum,
+                    changed: entry_key(&e.name).starts_with("controls\\"),
+                    reread: false,
+                })
+                .collect(),
+            controls_changed: [Vec::new(), Vec::new()],
+            has_pa_yaml: false,
+            pa_yaml_changed: [false, false],
+            checksum_from: None,
+        }
+    }
+
+    #[test]
+    fn changed_screens_that_do_not_unpack_are_caught() {
+        let good = crate::synthetic::synthetic_app(2, 2, &[]).unwrap();
+        assert_eq!(verify_changed(&good, &plan_of(&good)), Ok(()));
+
+        let archive = read_archive(&good, "app", &Limits::default()).unwrap();
+        let broken: Vec<(String, Vec<u8>)> = archive
+            .entries
+            .into_iter()
+            .map(|e| {
+                let data = if entry_key(&e.name).starts_with("controls\\") {
+                    br#"{"TopParent":{"Name":"Screen9","Children":7}}"#.to_vec()
+                } else {
+                    e.data
+                };
+                (e.name, data)
+            })
+            .collect();
+        let broken = crate::container::write_archive(&broken).unwrap();
+        let verdict = verify_changed(&broken, &plan_of(&broken));
+        assert!(
+            verdict
+                .as_ref()
+                .is_err_and(|f| f.0.contains("does not unpack")),
+            "{verdict:?}"
+        );
+        // Unchanged entries are the base's own bytes and are not read again.
+        let mut unchanged = plan_of(&broken);
+        unchanged.entries.iter_mut().for_each(|e| e.changed = false);
+        assert_eq!(verify_changed(&broken, &unchanged), Ok(()));
+    }
 }
