@@ -17,15 +17,15 @@
 mod screens;
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::checksum;
 use crate::container::{ArchiveWriter, Limits, StoredArchive};
 use crate::json::{self, Json, Object};
 use crate::merge::checksum_cache::ChecksumCache;
 use crate::merge::json::{JsonMergeOptions, Policy, merge_json};
-use crate::merge::tree::MergeOptions;
+use crate::merge::tree::{MergeOptions, studio_time};
 use crate::model::is_json_name;
 
 /// Why the fast path did not apply; the model merge decides instead.
@@ -104,6 +104,9 @@ pub fn merge_entries(
 struct Side<'a> {
     stored: StoredArchive<'a>,
     by_key: HashMap<String, usize>,
+    /// Entries parsed so far: the plan, the controls check and the screen merge read the
+    /// same changed entries, which are the largest ones parsed.
+    parsed: Mutex<HashMap<usize, Arc<Json>>>,
 }
 
 impl<'a> Side<'a> {
@@ -114,7 +117,11 @@ impl<'a> Side<'a> {
             .enumerate()
             .map(|(i, e)| (entry_key(&e.info.name), i))
             .collect();
-        Side { stored, by_key }
+        Side {
+            stored,
+            by_key,
+            parsed: Mutex::new(HashMap::new()),
+        }
     }
 
     fn find(&self, key: &str) -> Option<usize> {
@@ -134,10 +141,18 @@ impl<'a> Side<'a> {
             .map_err(|e| fallback(format!("{}: {e}", self.name(index))))
     }
 
-    fn json(&self, index: usize) -> Decided<Json> {
+    fn json(&self, index: usize) -> Decided<Arc<Json>> {
+        if let Some(doc) = self.parsed.lock().ok().and_then(|p| p.get(&index).cloned()) {
+            return Ok(doc);
+        }
         let bytes = self.inflate(index)?;
-        json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
-            .map_err(|e| fallback(format!("{}: {e}", self.name(index))))
+        let doc = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
+            .map(Arc::new)
+            .map_err(|e| fallback(format!("{}: {e}", self.name(index))))?;
+        if let Ok(mut parsed) = self.parsed.lock() {
+            parsed.insert(index, Arc::clone(&doc));
+        }
+        Ok(doc)
     }
 }
 
@@ -374,9 +389,9 @@ impl Sides<'_> {
         let b_json = b.map(|i| self.base.json(i)).transpose()?;
         let (o_json, t_json) = (self.ours.json(o)?, self.theirs.json(t)?);
         let merged = match key {
-            "header.json" => merge_header(b_json.as_ref(), &o_json, &t_json)?,
-            "properties.json" => merge_properties(b_json.as_ref(), &o_json, &t_json)?,
-            "appcheckerresult.sarif" => prefer_ours(b_json.as_ref(), &o_json, &t_json)?,
+            "header.json" => merge_header(b_json.as_deref(), &o_json, &t_json)?,
+            "properties.json" => merge_properties(b_json.as_deref(), &o_json, &t_json)?,
+            "appcheckerresult.sarif" => prefer_ours(b_json.as_deref(), &o_json, &t_json)?,
             _ => return Err(fallback(format!("both sides changed {name}"))),
         };
         plan.entries.push(Planned {
@@ -393,7 +408,7 @@ impl Sides<'_> {
     fn latest_saved(&self, o: Option<usize>, t: Option<usize>) -> Option<(Which, usize)> {
         let saved = |side: &Side<'_>| {
             let header = side.json(side.find("header.json")?).ok()?;
-            saved_at(header.get(SAVED_AT)?.as_str()?)
+            studio_time(header.get(SAVED_AT)?.as_str()?)
         };
         let pick_theirs = match (saved(&self.ours), saved(&self.theirs)) {
             (Some(a), Some(b)) => b > a,
@@ -419,10 +434,10 @@ impl Sides<'_> {
             let (mut now, mut before) = (BTreeSet::new(), BTreeSet::new());
             for key in keys {
                 if let Some(i) = side.find(key) {
-                    control_facts(&side.json(i)?, &mut now);
+                    control_facts(&*side.json(i)?, &mut now);
                 }
                 if let Some(i) = self.base.find(key) {
-                    control_facts(&self.base.json(i)?, &mut before);
+                    control_facts(&*self.base.json(i)?, &mut before);
                 }
             }
             Ok(now.difference(&before).cloned().collect())
@@ -467,10 +482,8 @@ impl Sides<'_> {
                 .add("checksum.json", &self.checksum_document(plan, &sums))
                 .map_err(failed)?;
         }
-        let bytes = writer.finish().map_err(failed)?;
-        // The result must read back as an archive; its JSON entries all parsed above.
-        StoredArchive::open(&bytes, "merged app", &Limits::default()).map_err(failed)?;
-        Ok(bytes)
+        // `screens::verify_changed` reads the result back.
+        writer.finish().map_err(failed)
     }
 
     /// A fresh client checksum of the merged entries. Hashing needs every JSON entry parsed,
@@ -666,7 +679,7 @@ fn merge_header(b: Option<&Json>, o: &Json, t: &Json) -> Decided<Json> {
     };
     let from = if std::ptr::eq(rest, &oo) { o } else { t };
     let mut merged = object_of(from, "Header.json")?;
-    let saved = |j: &Json| j.get(SAVED_AT).and_then(Json::as_str).and_then(saved_at);
+    let saved = |j: &Json| j.get(SAVED_AT).and_then(Json::as_str).and_then(studio_time);
     let latest = match (saved(o), saved(t)) {
         (Some(a), Some(b)) if b > a => t.get(SAVED_AT),
         (None, Some(_)) => t.get(SAVED_AT),
@@ -732,16 +745,6 @@ fn prefer_ours(b: Option<&Json>, o: &Json, t: &Json) -> Decided<Json> {
     )
     .value
     .ok_or_else(|| fallback("AppCheckerResult.sarif merged to nothing"))
-}
-
-/// `MM/dd/yyyy HH:mm:ss` as a sortable tuple.
-fn saved_at(s: &str) -> Option<(u32, u32, u32, String)> {
-    let mut parts = s.split(['/', ' ']);
-    let month = parts.next()?.parse().ok()?;
-    let day = parts.next()?.parse().ok()?;
-    let year = parts.next()?.parse().ok()?;
-    let time = parts.next()?.to_string();
-    Some((year, month, day, time))
 }
 
 #[cfg(test)]

@@ -362,10 +362,14 @@ fn merge_text_file(
     }
 }
 
-/// `HeaderLastSavedDateTimeUTC` as a sortable tuple (`MM/dd/yyyy HH:mm:ss`).
+/// `HeaderLastSavedDateTimeUTC` as a sortable tuple.
 fn saved_at(tree: &SourceTree) -> Option<(u32, u32, u32, String)> {
     let e = parse(tree.get("Entropy/Entropy.json"))?;
-    let s = e.get("HeaderLastSavedDateTimeUTC")?.as_str()?.to_string();
+    studio_time(e.get("HeaderLastSavedDateTimeUTC")?.as_str()?)
+}
+
+/// Studio's save time (`MM/dd/yyyy HH:mm:ss`, as `Header.json` holds it) as a sortable tuple.
+pub(super) fn studio_time(s: &str) -> Option<(u32, u32, u32, String)> {
     let mut parts = s.split(['/', ' ']);
     let month = parts.next()?.parse().ok()?;
     let day = parts.next()?.parse().ok()?;

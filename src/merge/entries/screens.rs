@@ -11,6 +11,7 @@
 //! changed is unpacked again with that context.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::{Decided, Plan, Side, Sides, Source, StoredArchive, entry_key, fallback};
 use crate::app::{parse_msapp, unpack_app};
@@ -115,7 +116,7 @@ impl Sides<'_> {
         // The screens as each side has them, for the checks below.
         let mut expected: HashMap<&str, (Json, BTreeSet<String>)> = HashMap::new();
         for key in &controls {
-            let doc_of = |side: &Side<'_>| -> Decided<Json> {
+            let doc_of = |side: &Side<'_>| -> Decided<Arc<Json>> {
                 let index = side
                     .find(key)
                     .ok_or_else(|| fallback(format!("{key} is missing on a side")))?;
@@ -126,18 +127,13 @@ impl Sides<'_> {
                 doc_of(&self.ours)?,
                 doc_of(&self.theirs)?,
             );
-            let index_of = |doc: &Json| {
-                top(doc)
-                    .and_then(|t| t.get("Index"))
-                    .map(json::to_compact_string)
-            };
-            let index = index_of(&b);
-            if index_of(&o) != index || index_of(&t) != index {
-                return Err(fallback(format!("{key}: the screen order changed as well")));
-            }
-            let Some(index) = top(&b).and_then(|t| t.get("Index")).cloned() else {
+            let index_of = |doc: &Json| top(doc).and_then(|t| t.get("Index")).cloned();
+            let Some(index) = index_of(&b) else {
                 return Err(fallback(format!("{key} has no top control index")));
             };
+            if index_of(&o).as_ref() != Some(&index) || index_of(&t).as_ref() != Some(&index) {
+                return Err(fallback(format!("{key}: the screen order changed as well")));
+            }
             let mut allowed = facts(&o);
             allowed.extend(facts(&t));
             expected.insert(key.as_str(), (index, allowed));
@@ -255,8 +251,8 @@ impl Sides<'_> {
     }
 }
 
-/// Unpacks again, with their context, the entries of the merged app that differ from the
-/// base's: the merge must hand git an app that reads back, and the unchanged entries are the
+/// Reads the merged archive back and unpacks again, with their context, the entries that
+/// differ from the base's: the merge must hand git an app that reads back, and the unchanged entries are the
 /// base's own bytes.
 pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
     let changed: BTreeSet<&str> = plan
@@ -265,12 +261,12 @@ pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
         .filter(|e| e.changed && !e.reread && e.key.starts_with("controls\\"))
         .map(|e| e.key.as_str())
         .collect();
+    let stored = StoredArchive::open(bytes, "merged app", &Limits::default())
+        .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
     if changed.is_empty() {
         // Every entry is a side's own, or was unpacked again by the reduced merge.
         return Ok(());
     }
-    let stored = StoredArchive::open(bytes, "merged app", &Limits::default())
-        .map_err(|e| fallback(format!("merged app: {e}")))?;
     let reduced = reduced_archive(&stored, "the merged app", &|k| changed.contains(k))?;
     let app = parse_msapp(&reduced, "merged app")
         .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
