@@ -9,11 +9,8 @@
 #[path = "merge_common/mod.rs"]
 mod common;
 
-use std::io::{Cursor, Read, Write};
-
 use common::*;
 use msapp_merge::app;
-use msapp_merge::checksum;
 use msapp_merge::json::{self, Json};
 use msapp_merge::merge::app::{AppMerge, Strategy, merge_apps};
 use msapp_merge::merge::tree::MergeOptions;
@@ -26,10 +23,6 @@ fn merged(base: &[u8], ours: &[u8], theirs: &[u8], model_only: bool) -> AppMerge
         ..options()
     };
     merge_apps(base, ours, theirs, &opts).unwrap_or_else(|e| panic!("merge failed: {e}"))
-}
-
-fn content(bytes: &[u8]) -> String {
-    checksum::compute(&app::parse_msapp(bytes, "app").unwrap()).whole
 }
 
 fn stamp(bytes: &[u8]) -> String {
@@ -49,10 +42,13 @@ fn assert_fast_equals_model(base: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<u8> 
     let model = merged(base, ours, theirs, true);
     assert!(matches!(model.strategy, Strategy::Model(_)));
     assert!(model.is_clean(), "{:?}", model.conflicts);
-    assert_eq!(content(&fast.merged), content(&model.merged));
+    assert_eq!(
+        content_checksum(&fast.merged),
+        content_checksum(&model.merged)
+    );
     assert_eq!(
         stamp(&fast.merged),
-        content(&fast.merged),
+        content_checksum(&fast.merged),
         "stale checksum stamp"
     );
     let reread = app::parse_msapp(&fast.merged, "merged").unwrap();
@@ -173,13 +169,13 @@ fn same_screen_on_both_sides_merges_that_screen_alone_on_every_corpus_app() {
         let model = merged(&base, &ours, &theirs, true);
         assert!(model.is_clean(), "{name}: {:?}", model.conflicts);
         assert_eq!(
-            content(&fast.merged),
-            content(&model.merged),
+            content_checksum(&fast.merged),
+            content_checksum(&model.merged),
             "{name} {file}"
         );
         assert_eq!(
             stamp(&fast.merged),
-            content(&fast.merged),
+            content_checksum(&fast.merged),
             "{name}: stale stamp"
         );
         let back = unpack_bytes(&fast.merged, "merged");
@@ -259,8 +255,11 @@ fn a_screen_changed_on_both_sides_among_one_sided_changes_elsewhere() {
         fast.strategy
     );
     let model = merged(&base, &ours, &theirs, true);
-    assert_eq!(content(&fast.merged), content(&model.merged));
-    assert_eq!(stamp(&fast.merged), content(&fast.merged));
+    assert_eq!(
+        content_checksum(&fast.merged),
+        content_checksum(&model.merged)
+    );
+    assert_eq!(stamp(&fast.merged), content_checksum(&fast.merged));
     let back = unpack_bytes(&fast.merged, "merged");
     for (ctl, p, tag) in [
         (&a, &pa, "ours"),
@@ -306,8 +305,8 @@ fn new_controls_on_both_sides_of_one_screen_agree_with_the_whole_app_merge() {
         let model = merged(&base, &ours, &theirs, true);
         assert!(fast.is_clean() && model.is_clean(), "{app}");
         assert_eq!(
-            content(&fast.merged),
-            content(&model.merged),
+            content_checksum(&fast.merged),
+            content_checksum(&model.merged),
             "{app}: {}",
             fast.strategy
         );
@@ -321,11 +320,7 @@ fn new_controls_on_both_sides_of_one_screen_agree_with_the_whole_app_merge() {
 #[test]
 fn the_same_new_name_on_both_sides_goes_to_the_model_merge() {
     let tree = load("DuplicateScreen");
-    let screens: Vec<String> = blocks(&tree)
-        .into_iter()
-        .filter(|(p, _)| p != "Src/App.fx.yaml")
-        .map(|(_, b)| b.name)
-        .collect();
+    let screens = screen_names(&tree);
     assert!(screens.len() >= 2, "{screens:?}");
     let side = |screen: &str, text: &str| {
         let mut t = tree.clone();
@@ -352,11 +347,7 @@ fn the_same_new_name_on_both_sides_goes_to_the_model_merge() {
 #[test]
 fn different_new_controls_on_each_side_are_both_kept() {
     let tree = load("DuplicateScreen");
-    let screens: Vec<String> = blocks(&tree)
-        .into_iter()
-        .filter(|(p, _)| p != "Src/App.fx.yaml")
-        .map(|(_, b)| b.name)
-        .collect();
+    let screens = screen_names(&tree);
     let side = |screen: &str, name: &str| {
         let mut t = tree.clone();
         add_control(
@@ -434,9 +425,9 @@ fn a_recompressed_side_still_takes_the_fast_path() {
     let tree = load("ComponentTest");
     let leaves = leaf_per_screen(&tree);
     let base = pack_bytes(&tree);
-    let ours = recompressed(&edited(&tree, &leaves[0].1, &leaves[0].2, "ours"));
+    let ours = resave(&edited(&tree, &leaves[0].1, &leaves[0].2, "ours"));
     let theirs = edited(&tree, &leaves[2].1, &leaves[2].2, "theirs");
-    assert_fast_equals_model(&recompressed(&base), &ours, &theirs);
+    assert_fast_equals_model(&resave(&base), &ours, &theirs);
 }
 
 #[test]
@@ -496,7 +487,10 @@ fn a_moved_screen_changed_on_both_sides_is_left_to_the_whole_app_merge() {
         "{}",
         fast.strategy
     );
-    assert_eq!(content(&fast.merged), content(&model.merged));
+    assert_eq!(
+        content_checksum(&fast.merged),
+        content_checksum(&model.merged)
+    );
     let back = unpack_bytes(&fast.merged, "merged");
     assert_eq!(screen_order(&back).last(), Some(&screen));
 }
@@ -526,26 +520,6 @@ fn conflict_markers_in_a_changed_screen_are_refused() {
     );
 }
 
-fn recompressed(bytes: &[u8]) -> Vec<u8> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    let mut entries = Vec::new();
-    for i in 0..archive.len() {
-        let mut f = archive.by_index(i).unwrap();
-        let mut data = Vec::new();
-        f.read_to_end(&mut data).unwrap();
-        entries.push((f.name().unwrap().to_string(), data));
-    }
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(1));
-    for (name, data) in entries.iter().rev() {
-        out.start_file(name.as_str(), options).unwrap();
-        out.write_all(data).unwrap();
-    }
-    out.finish().unwrap().into_inner()
-}
-
 /// The cache of checksum values only saves work: a warm run writes the same bytes as a cold
 /// one, and the stamp is still the app's content checksum.
 #[test]
@@ -568,7 +542,7 @@ fn the_checksum_cache_changes_nothing_but_time() {
     assert!(size > 8, "nothing was cached");
     let warm = merge_apps(&base, &ours, &theirs, &opts).unwrap();
     assert!(warm.merged == cold.merged, "the warm run wrote other bytes");
-    assert_eq!(stamp(&warm.merged), content(&warm.merged));
+    assert_eq!(stamp(&warm.merged), content_checksum(&warm.merged));
     let uncached = merged(&base, &ours, &theirs, false);
     assert!(uncached.merged == cold.merged);
 }
@@ -611,8 +585,8 @@ fn stale_pa_yaml_goes_to_the_model_merge() {
     }
     let fast = merged(&base, &fresh, &theirs, false);
     assert_eq!(
-        content(&m.merged),
-        content(&fast.merged),
+        content_checksum(&m.merged),
+        content_checksum(&fast.merged),
         "the YAML was not rendered again"
     );
 }

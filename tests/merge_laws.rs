@@ -7,44 +7,14 @@
 #[path = "merge_common/mod.rs"]
 mod common;
 
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
-use msapp_merge::app;
-use msapp_merge::checksum;
 use msapp_merge::fxyaml::Block;
 use msapp_merge::merge::app::merge_apps;
 use msapp_merge::source::SourceTree;
-
-fn content_checksum(bytes: &[u8]) -> String {
-    checksum::compute(&app::parse_msapp(bytes, "app").unwrap()).whole
-}
-
-/// The same app written again by another zip writer: entries in reverse order, deflated at
-/// another level. Same content, different bytes.
-fn resave(bytes: &[u8]) -> Vec<u8> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    let mut entries = Vec::new();
-    for i in 0..archive.len() {
-        let mut f = archive.by_index(i).unwrap();
-        let mut data = Vec::new();
-        f.read_to_end(&mut data).unwrap();
-        entries.push((f.name().unwrap().to_string(), data));
-    }
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(1));
-    for (name, data) in entries.iter().rev() {
-        out.start_file(name.as_str(), options).unwrap();
-        out.write_all(data).unwrap();
-    }
-    let resaved = out.finish().unwrap().into_inner();
-    assert_ne!(resaved, bytes);
-    resaved
-}
 
 /// A leaf control (no children) below a screen, in file order.
 fn first_leaf(tree: &SourceTree) -> Option<(String, Block)> {

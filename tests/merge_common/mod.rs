@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 
 use msapp_merge::app;
@@ -482,6 +483,15 @@ pub fn replace_word(text: &str, old: &str, new: &str) -> String {
 // ---------------------------------------------------------------------------------------
 // Screens and the manifest.
 
+/// The names of the app's screens (every top-level file but the App and components).
+pub fn screen_names(tree: &SourceTree) -> Vec<String> {
+    blocks(tree)
+        .into_iter()
+        .filter(|(p, _)| p != "Src/App.fx.yaml" && !p.starts_with("Src/Components/"))
+        .map(|(_, b)| b.name)
+        .collect()
+}
+
 pub fn screen_order(tree: &SourceTree) -> Vec<String> {
     read_json(tree, "CanvasManifest.json")
         .get("ScreenOrder")
@@ -834,4 +844,33 @@ pub fn merge_checked(base: &SourceTree, ours: &SourceTree, theirs: &SourceTree) 
 
 pub fn side_controls(tree: &SourceTree) -> SideControls {
     SideControls::read(tree).unwrap()
+}
+
+/// The content checksum Power Apps stamps: equal for apps holding the same content.
+pub fn content_checksum(bytes: &[u8]) -> String {
+    msapp_merge::checksum::compute(&app::parse_msapp(bytes, "app").unwrap()).whole
+}
+
+/// The same app written again by another zip writer: entries in reverse order, deflated at
+/// another level. Same content, different bytes.
+pub fn resave(bytes: &[u8]) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut entries = Vec::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        entries.push((f.name().unwrap().to_string(), data));
+    }
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1));
+    for (name, data) in entries.iter().rev() {
+        out.start_file(name.as_str(), options).unwrap();
+        out.write_all(data).unwrap();
+    }
+    let resaved = out.finish().unwrap().into_inner();
+    assert_ne!(resaved, bytes);
+    resaved
 }
