@@ -293,3 +293,120 @@ fn flush(out: &mut String, token: &mut String, names: &[String], suffix: &str) {
     }
     token.clear();
 }
+
+/// `app` with one new label-like control in the screen entry `entry`, as Studio saves a
+/// pasted control: a copy of the screen's last leaf control under a new name, with the next
+/// free id and publish order of the whole app, the id counter raised, and one formula that
+/// carries the side's tag. Both sides adding to the same app give their controls the same
+/// numbers, which is the clash the merge has to settle.
+pub fn with_new_control(app: &[u8], entry: &str, side: &str) -> Result<Vec<u8>> {
+    let archive = container::read_archive(app, "app", &Limits::default())?;
+    let (mut max_id, mut max_publish) = (0_i64, -1_i64);
+    for e in &archive.entries {
+        let lower = e.name.to_ascii_lowercase().replace('/', "\\");
+        if !(lower.starts_with("controls\\") || lower.starts_with("components\\")) {
+            continue;
+        }
+        if let Ok(doc) = json::parse_bytes(&e.data)
+            && let Some(top) = doc.get("TopParent")
+        {
+            numbers(top, &mut max_id, &mut max_publish);
+        }
+    }
+    let (id, publish) = (max_id + 1, max_publish + 1);
+    let mut writer = ArchiveWriter::new();
+    for e in &archive.entries {
+        if e.name == entry {
+            let mut doc = json::parse_bytes(&e.data).map_err(|e| e.into_error(entry))?;
+            let added = doc
+                .get_mut("TopParent")
+                .is_some_and(|top| add_copy_of_last_leaf(top, side, id, publish));
+            if !added {
+                return Err(msapp_merge::Error::invalid(
+                    entry,
+                    "no leaf control to copy",
+                ));
+            }
+            writer.add(&e.name, json::to_compact_string(&doc).as_bytes())?;
+        } else if e.name.eq_ignore_ascii_case("Properties.json") {
+            let mut props =
+                json::parse_bytes(&e.data).map_err(|e| e.into_error("Properties.json"))?;
+            if let Some(object) = props.as_object_mut()
+                && object.contains_key("LastControlUniqueId")
+            {
+                object.insert("LastControlUniqueId", Json::from_i64(id));
+            }
+            writer.add(&e.name, json::to_compact_string(&props).as_bytes())?;
+        } else {
+            writer.copy_raw_from(app, &e.name)?;
+        }
+    }
+    writer.finish()
+}
+
+fn numbers(control: &Json, max_id: &mut i64, max_publish: &mut i64) {
+    if let Some(id) = control
+        .get("ControlUniqueId")
+        .and_then(Json::as_str)
+        .and_then(|s| s.parse::<i64>().ok())
+    {
+        *max_id = (*max_id).max(id);
+    }
+    if let Some(p) = control.get("PublishOrderIndex").and_then(Json::as_f64) {
+        *max_publish = (*max_publish).max(p as i64);
+    }
+    for child in control
+        .get("Children")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        numbers(child, max_id, max_publish);
+    }
+}
+
+/// Appends to `parent`'s children a renamed copy of its last child without children of its
+/// own (looking into the last child first when there is none).
+fn add_copy_of_last_leaf(parent: &mut Json, side: &str, id: i64, publish: i64) -> bool {
+    let Some(children) = parent.get_mut("Children").and_then(Json::as_array_mut) else {
+        return false;
+    };
+    let is_leaf = |c: &Json| {
+        c.get("Children")
+            .and_then(Json::as_array)
+            .is_none_or(Vec::is_empty)
+            && !is_component_instance(c)
+            && c.get("Rules")
+                .and_then(Json::as_array)
+                .is_some_and(|r| !r.is_empty())
+    };
+    if let Some(leaf) = children.iter().rev().find(|c| is_leaf(c)).cloned() {
+        let mut copy = leaf;
+        if let Some(object) = copy.as_object_mut() {
+            object.insert("Name", Json::str(format!("MsappBench{side}")));
+            object.insert("ControlUniqueId", Json::str(id.to_string()));
+            object.insert("PublishOrderIndex", Json::from_i64(publish));
+        }
+        let tagged = copy
+            .get_mut("Rules")
+            .and_then(Json::as_array_mut)
+            .and_then(|rules| rules.first_mut())
+            .and_then(Json::as_object_mut)
+            .map(|rule| {
+                rule.insert(
+                    "InvariantScript",
+                    Json::str(format!("\"{}\"", tag(side, 0))),
+                )
+            })
+            .is_some();
+        if tagged {
+            children.push(copy);
+            return true;
+        }
+        return false;
+    }
+    children
+        .iter_mut()
+        .rev()
+        .any(|c| add_copy_of_last_leaf(c, side, id, publish))
+}

@@ -135,6 +135,9 @@ pub enum Op {
     /// One change per side in the same screen, warm cache: that screen goes through the
     /// model merge of a reduced app.
     MergeSameScreen,
+    /// One new control per side in the same screen, warm cache: both sides give theirs the
+    /// same id and publish order, and theirs is renumbered.
+    MergeAdds,
     Textconv,
     Unpack,
     Pack,
@@ -150,6 +153,7 @@ impl Op {
             Op::Merge(n) => format!("merge-{n}"),
             Op::MergeWarm => "merge-warm-1".into(),
             Op::MergeSameScreen => "merge-same-screen".into(),
+            Op::MergeAdds => "merge-adds".into(),
             Op::Textconv => "textconv".into(),
             Op::Unpack => "unpack".into(),
             Op::Pack => "pack".into(),
@@ -518,14 +522,27 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
         if n == 1
             && let Some((o, t)) = inputs::same_screen(&scripts)
         {
+            let o_entry = o.entry.clone();
             let o = inputs::with_changes(&subject.base, &[o], "ours").map_err(err)?;
             let t = inputs::with_changes(&subject.base, &[t], "theirs").map_err(err)?;
             fs::write(side("ours", 0), o).map_err(|e| e.to_string())?;
             fs::write(side("theirs", 0), t).map_err(|e| e.to_string())?;
             merges.push(Op::MergeSameScreen);
+            let adds = (
+                inputs::with_new_control(&subject.base, &o_entry, "ours"),
+                inputs::with_new_control(&subject.base, &o_entry, "theirs"),
+            );
+            match adds {
+                (Ok(o), Ok(t)) => {
+                    fs::write(dir.join("ours-add.msapp"), o).map_err(|e| e.to_string())?;
+                    fs::write(dir.join("theirs-add.msapp"), t).map_err(|e| e.to_string())?;
+                    merges.push(Op::MergeAdds);
+                }
+                (Err(e), _) | (_, Err(e)) => m.notes.push(format!("merge-adds: {e}")),
+            }
         }
         for op in merges {
-            let (ours, theirs) = if op == Op::MergeSameScreen {
+            let (ours, theirs) = if matches!(op, Op::MergeSameScreen | Op::MergeAdds) {
                 (1, 1)
             } else {
                 (ours.len(), theirs.len())
@@ -571,6 +588,7 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
                     | Op::Merge(_)
                     | Op::MergeWarm
                     | Op::MergeSameScreen
+                    | Op::MergeAdds
                     | Op::Unpack
                     | Op::Pack
             ) {
@@ -670,6 +688,16 @@ fn command(op: Op, dir: &Path, base: &Path) -> Command {
                 .arg(base)
                 .arg(dir.join("ours-0.msapp"))
                 .arg(dir.join("theirs-0.msapp"))
+                .args(["--path", "app.msapp", "-o"]);
+            c
+        }
+        Op::MergeAdds => {
+            let mut c = Command::new(MERGE_BIN);
+            c.env("GIT_DIR", dir.join(GIT_DIR))
+                .arg("merge")
+                .arg(base)
+                .arg(dir.join("ours-add.msapp"))
+                .arg(dir.join("theirs-add.msapp"))
                 .args(["--path", "app.msapp", "-o"]);
             c
         }

@@ -180,6 +180,16 @@ fn targets(out: &mut String, measured: &[Measured]) {
                 r
             );
         }
+        if let (Some(merge), Some(floor)) = (big.get(Op::MergeAdds), floor)
+            && let Some(r) = ratio(merge.median, floor)
+        {
+            let _ = writeln!(
+                out,
+                "| (merge, one new control per side in the same screen, warm cache, same app) | {} = {:.2}× floor | |",
+                fmt_dur(merge.median),
+                r
+            );
+        }
         for (op, path) in &big.merge_paths {
             let _ = writeln!(
                 out,
@@ -234,6 +244,10 @@ fn targets(out: &mut String, measured: &[Measured]) {
         (Op::Merge(1), "no cache"),
         (Op::MergeWarm, "warm cache"),
         (Op::MergeSameScreen, "in the same screen, warm cache"),
+        (
+            Op::MergeAdds,
+            "a new control each in the same screen, warm cache",
+        ),
     ] {
         for series in ["labels", "cloned"] {
             let list: Vec<&Measured> = measured.iter().filter(|m| m.series == series).collect();
@@ -283,6 +297,9 @@ fn merge_label(m: &Measured, op: Op) -> String {
         Op::MergeSameScreen => {
             "the merge with one change per side in the same screen, warm cache,".into()
         }
+        Op::MergeAdds => {
+            "the merge with one new control per side in the same screen, warm cache,".into()
+        }
         other => other.name(),
     }
 }
@@ -306,7 +323,7 @@ fn merge_paths(out: &mut String, measured: &[Measured]) {
     }
     let _ = writeln!(
         out,
-        "## Path each merge took\n\nAs the command reports it with `MSAPP_MERGE_TRACE=1` on its untimed proof run (`merge-N`: N changes per side, no cache; `merge-warm-1`: one change per side, warm cache; `merge-same-screen`: one change per side in the same screen, warm cache). A screen changed on both sides goes through the model merge of a reduced app holding only such screens; the whole app goes through the model merge when, among other cases, another entry changed on both sides, both sides added controls (they get the same new ids), or the screens conflict.\n\n| path | merges | which |\n|---|---|---|"
+        "## Path each merge took\n\nAs the command reports it with `MSAPP_MERGE_TRACE=1` on its untimed proof run (`merge-N`: N changes per side, no cache; `merge-warm-1`: one change per side, warm cache; `merge-same-screen`: one change per side in the same screen, warm cache; `merge-adds`: one new control per side in the same screen, warm cache). A screen changed on both sides goes through the model merge of a reduced app holding only such screens; new controls that both sides numbered alike are renumbered on theirs first, as the model merge does; the whole app goes through the model merge when, among other cases, another entry changed on both sides, both sides added a control of the same name, or the screens conflict.\n\n| path | merges | which |\n|---|---|---|"
     );
     for (path, subjects) in by_path {
         let count: usize = subjects.iter().map(|(_, ops)| ops.len()).sum();
@@ -333,6 +350,10 @@ const COLUMNS: &[(Op, &str)] = &[
     (
         Op::MergeSameScreen,
         "merge, 1 change/side in one screen, warm cache",
+    ),
+    (
+        Op::MergeAdds,
+        "merge, 1 new control/side in one screen, warm cache",
     ),
     (Op::Merge(MANY), "merge, 100 changes/side"),
     (Op::Textconv, "textconv"),
@@ -406,7 +427,7 @@ fn markdown(
     );
     let _ = writeln!(
         out,
-        "Every figure is the median wall time of {} runs, each a separate process (the commands round-robin, so load from other work spreads over all of them), followed by its ratio to the **floor** of the same app: a process that inflates base, ours and theirs and deflates one output with the same zip library. `inflate ×1` inflates the app once. `entry-copy sketch` is the floor of an entry-level fast path: it inflates nothing, decides per entry from the three central directories (CRC, size) which side changed it and copies that side's compressed bytes (one change per side; no cross-entry checks, no checksum). Peak RSS is the process's peak resident memory (median over the runs), read by a small intermediary process that spawns the command and reaps it with `wait4`, so the bench's own memory does not leak into the figure (on Linux a child's peak starts from that of the process it was forked from); a process that does nothing shows {} measured this way. Ours and theirs are the app with formulas changed inside its control JSON (`If(true, OLD, \"tag\")`), all other entries copied compressed, as a Studio save leaves them; one change per side lands in two controls a third of the app apart, N changes are spread evenly and alternate between the sides. Before timing, each merge is run once and must be clean and carry every change. `merge, 1 change/side` is the command as run by hand (no `--path`): it keeps no cache, so it computes the merged app's client checksum from every JSON entry. `merge, 1 change/side, warm cache` is the same merge as git runs it (`--path app.msapp`, `GIT_DIR` set to a directory of the subject): checksum values of entries it has seen are cached in `$GIT_DIR/msapp-merge/checksum-values`, and the untimed run before timing has filled that cache, so every timed run finds it warm (the values of the merged entries included: a merge git runs for the first time on a given pair also parses the entries that changed). `merge, 1 change/side in one screen, warm cache` is that merge with both changes in the same screen entry: the first and the last formula of the screen with at least two formulas nearest the middle of the app.\n",
+        "Every figure is the median wall time of {} runs, each a separate process (the commands round-robin, so load from other work spreads over all of them), followed by its ratio to the **floor** of the same app: a process that inflates base, ours and theirs and deflates one output with the same zip library. `inflate ×1` inflates the app once. `entry-copy sketch` is the floor of an entry-level fast path: it inflates nothing, decides per entry from the three central directories (CRC, size) which side changed it and copies that side's compressed bytes (one change per side; no cross-entry checks, no checksum). Peak RSS is the process's peak resident memory (median over the runs), read by a small intermediary process that spawns the command and reaps it with `wait4`, so the bench's own memory does not leak into the figure (on Linux a child's peak starts from that of the process it was forked from); a process that does nothing shows {} measured this way. Ours and theirs are the app with formulas changed inside its control JSON (`If(true, OLD, \"tag\")`), all other entries copied compressed, as a Studio save leaves them; one change per side lands in two controls a third of the app apart, N changes are spread evenly and alternate between the sides. Before timing, each merge is run once and must be clean and carry every change. `merge, 1 change/side` is the command as run by hand (no `--path`): it keeps no cache, so it computes the merged app's client checksum from every JSON entry. `merge, 1 change/side, warm cache` is the same merge as git runs it (`--path app.msapp`, `GIT_DIR` set to a directory of the subject): checksum values of entries it has seen are cached in `$GIT_DIR/msapp-merge/checksum-values`, and the untimed run before timing has filled that cache, so every timed run finds it warm (the values of the merged entries included: a merge git runs for the first time on a given pair also parses the entries that changed). `merge, 1 change/side in one screen, warm cache` is that merge with both changes in the same screen entry: the first and the last formula of the screen with at least two formulas nearest the middle of the app. `merge, 1 new control/side in one screen, warm cache` adds to that screen, on each side, a copy of its last leaf control under a new name, numbered as Studio numbers a pasted control (the next id and publish order of the whole app, the id counter raised), so both sides give their control the same numbers.\n",
         cfg.runs,
         baseline_rss.map(fmt_bytes).unwrap_or_else(|| "n/a".into())
     );
@@ -640,7 +661,7 @@ fn csv(measured: &[Measured]) -> String {
             let changes = match op {
                 Op::Merge(n) => m.changes.get(n).map(|c| c.to_string()).unwrap_or_default(),
                 Op::MergeWarm => m.changes.get(&1).map(|c| c.to_string()).unwrap_or_default(),
-                Op::MergeSameScreen => "1".to_string(),
+                Op::MergeSameScreen | Op::MergeAdds => "1".to_string(),
                 _ => String::new(),
             };
             let kind = match op {

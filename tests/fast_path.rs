@@ -37,7 +37,11 @@ fn stamp(bytes: &[u8]) -> String {
 /// Both paths on the same inputs: the fast one decides, and agrees with the model.
 fn assert_fast_equals_model(base: &[u8], ours: &[u8], theirs: &[u8]) -> Vec<u8> {
     let fast = merged(base, ours, theirs, false);
-    assert_eq!(fast.strategy, Strategy::Entries);
+    assert!(
+        matches!(fast.strategy, Strategy::Entries | Strategy::Screens(_)),
+        "{}",
+        fast.strategy
+    );
     assert!(fast.is_clean());
     let model = merged(base, ours, theirs, true);
     assert!(matches!(model.strategy, Strategy::Model(_)));
@@ -304,6 +308,13 @@ fn new_controls_on_both_sides_of_one_screen_agree_with_the_whole_app_merge() {
         let fast = merged(&base, &ours, &theirs, false);
         let model = merged(&base, &ours, &theirs, true);
         assert!(fast.is_clean() && model.is_clean(), "{app}");
+        // Both sides gave their label the same new id and publish order; theirs is renumbered
+        // before the screen is merged on its own.
+        assert!(
+            matches!(fast.strategy, Strategy::Screens(_)),
+            "{app}: {}",
+            fast.strategy
+        );
         assert_eq!(
             content_checksum(&fast.merged),
             content_checksum(&model.merged),
@@ -362,19 +373,160 @@ fn different_new_controls_on_each_side_are_both_kept() {
         side(&screens[0], "OursLabel"),
         side(&screens[1], "TheirsLabel"),
     );
-    let m = merged(&base, &ours, &theirs, false);
-    assert!(m.is_clean());
-    let back = unpack_bytes(&m.merged, "merged");
-    assert!(control(&back, "OursLabel").is_some() && control(&back, "TheirsLabel").is_some());
-    // Both sides gave their new label the same fresh id: the model merge renumbers one.
-    if let Strategy::Model(why) = &m.strategy {
-        assert!(
-            why.contains("same id") || why.contains("same publish order"),
-            "{why}"
-        );
-    } else {
-        assert_fast_equals_model(&base, &ours, &theirs);
+    // Both sides gave their new label the same fresh id and publish order: theirs takes the
+    // next free ones, on the fast path as in the model merge.
+    let fast = assert_fast_equals_model(&base, &ours, &theirs);
+    let back = unpack_bytes(&fast, "merged");
+    let ids = unique_ids(&back);
+    assert_ne!(ids["OursLabel"], ids["TheirsLabel"]);
+    assert_eq!(
+        ids["OursLabel"],
+        unique_ids(&unpack_bytes(&ours, "ours"))["OursLabel"]
+    );
+    assert_distinct_numbers(&back, &["OursLabel", "TheirsLabel"]);
+}
+
+/// No two controls share an id, and the `new` controls share no publish order with any other
+/// control (real apps repeat some publish orders, screens' 0 among them).
+fn assert_distinct_numbers(tree: &SourceTree, new: &[&str]) {
+    let ids = unique_ids(tree);
+    let mut seen = std::collections::HashMap::new();
+    for (name, id) in &ids {
+        if let Some(other) = seen.insert(*id, name) {
+            panic!("{name} and {other} share id {id}");
+        }
     }
+    let entropy = read_json(tree, "Entropy/Entropy.json");
+    let publish = entropy
+        .get("PublishOrderIndices")
+        .and_then(Json::as_object)
+        .unwrap();
+    for name in new {
+        let mine = publish
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} has no publish order"));
+        for (other, value) in publish.iter() {
+            assert!(
+                other == *name || value != mine,
+                "{name} and {other} share publish order"
+            );
+        }
+    }
+}
+
+/// An app as Studio saves it after adding controls: the id counter covers the new ids.
+fn studio_save(tree: &SourceTree) -> Vec<u8> {
+    let mut back = unpack_bytes(&pack_bytes(tree), "side");
+    let max = unique_ids(&back).into_values().max().unwrap_or(0);
+    let counter = read_json(&back, "CanvasManifest.json")
+        .get("Properties")
+        .and_then(|p| p.get("LastControlUniqueId"))
+        .cloned();
+    let raised = match counter {
+        Some(Json::String(_)) => Some(Json::str(max.to_string())),
+        Some(_) => Some(Json::from_i64(max)),
+        None => None,
+    };
+    if let Some(raised) = raised {
+        edit_json(&mut back, "CanvasManifest.json", |m| {
+            m.get_mut("Properties")
+                .and_then(Json::as_object_mut)
+                .unwrap()
+                .insert("LastControlUniqueId", raised);
+        });
+    }
+    pack_bytes(&back)
+}
+
+fn counter_of(bytes: &[u8]) -> Option<i64> {
+    read_json(&unpack_bytes(bytes, "app"), "CanvasManifest.json")
+        .get("Properties")?
+        .get("LastControlUniqueId")
+        .and_then(|c| match c {
+            Json::String(s) => s.parse().ok(),
+            other => other.as_f64().map(|v| v as i64),
+        })
+}
+
+#[test]
+fn several_new_controls_on_both_sides_are_renumbered_as_the_model_merge_does() {
+    let mut counters = 0;
+    for app in [
+        "AppWithLabel",
+        "MyWeather",
+        "DuplicateScreen",
+        "ComponentTest",
+    ] {
+        let tree = save(&load(app));
+        let screens = screen_names(&tree);
+        let base = pack_bytes(&tree);
+        let side = |prefix: &str, screen_pick: usize| {
+            let mut t = tree.clone();
+            for (i, name) in ["Zeta", "Alpha", "Mid"].iter().enumerate() {
+                let screen = &screens[(screen_pick + i) % screens.len()];
+                add_control(
+                    &mut t,
+                    screen,
+                    new_control(&format!("{prefix}{name}"), "label", &[("Text", "\"new\"")]),
+                );
+            }
+            studio_save(&t)
+        };
+        let (ours, theirs) = (side("Ours", 0), side("Theirs", 1));
+        let fast = assert_fast_equals_model(&base, &ours, &theirs);
+        let back = unpack_bytes(&fast, "merged");
+        let new = [
+            "OursZeta",
+            "OursAlpha",
+            "OursMid",
+            "TheirsZeta",
+            "TheirsAlpha",
+            "TheirsMid",
+        ];
+        for name in new {
+            assert!(control(&back, name).is_some(), "{app}: {name} lost");
+        }
+        assert_distinct_numbers(&back, &new);
+        if let Some(counter) = counter_of(&fast) {
+            let max = unique_ids(&back).into_values().max().unwrap();
+            assert_eq!(counter, max, "{app}: LastControlUniqueId");
+            counters += 1;
+        }
+    }
+    assert_eq!(counters, 2, "the apps with an id counter");
+}
+
+#[test]
+fn a_control_renamed_on_one_side_keeps_its_id_beside_new_controls_of_the_other() {
+    let tree = save(&load("GroupControlTest"));
+    let screens = screen_names(&tree);
+    let (file, [(a, _), _]) = two_leaves_in_one_file(&tree).unwrap();
+    let screen = blocks(&tree)[&file].name.clone();
+    let base = pack_bytes(&tree);
+    let mut o = tree.clone();
+    add_control(
+        &mut o,
+        &screens[0],
+        new_control("OursNew", "label", &[("Text", "\"o\"")]),
+    );
+    let ours = studio_save(&o);
+    let mut t = tree.clone();
+    rename_control(&mut t, &a, "RenamedByTheirs");
+    add_control(
+        &mut t,
+        &screen,
+        new_control("TheirsNew", "label", &[("Text", "\"t\"")]),
+    );
+    let theirs = studio_save(&t);
+    let fast = assert_fast_equals_model(&base, &ours, &theirs);
+    let back = unpack_bytes(&fast, "merged");
+    assert_eq!(
+        unique_ids(&back)["RenamedByTheirs"],
+        unique_ids(&tree)[&a],
+        "a rename keeps the id"
+    );
+    assert!(control(&back, &a).is_none());
+    assert_distinct_numbers(&back, &["OursNew", "TheirsNew"]);
 }
 
 /// Studio rewrites the save time and load timings on every save: both sides change
@@ -589,4 +741,36 @@ fn stale_pa_yaml_goes_to_the_model_merge() {
         content_checksum(&fast.merged),
         "the YAML was not rendered again"
     );
+}
+
+#[test]
+fn a_new_screen_on_one_side_and_new_controls_on_the_other_stay_on_the_fast_path() {
+    for app in ["MyWeather", "DuplicateScreen"] {
+        let tree = save(&load(app));
+        let screens = screen_names(&tree);
+        let base = pack_bytes(&tree);
+        let mut o = tree.clone();
+        add_control(
+            &mut o,
+            &screens[0],
+            new_control("OursNew", "label", &[("Text", "\"o\"")]),
+        );
+        let ours = studio_save(&o);
+        let mut t = tree.clone();
+        add_screen(
+            &mut t,
+            with_children(
+                new_control("TheirsScreen", "screen", &[("Fill", "White")]),
+                vec![new_control("TheirsLabel", "label", &[("Text", "\"t\"")])],
+            ),
+        );
+        let theirs = studio_save(&t);
+        let fast = assert_fast_equals_model(&base, &ours, &theirs);
+        let back = unpack_bytes(&fast, "merged");
+        assert!(
+            screen_names(&back).contains(&"TheirsScreen".to_string()),
+            "{app}"
+        );
+        assert_distinct_numbers(&back, &["OursNew", "TheirsLabel"]);
+    }
 }

@@ -218,6 +218,8 @@ pub struct ControlsMerge {
     pub names: HashSet<String>,
     /// Screens of the result (top parents outside `Src/Components`, `App` excluded).
     pub screens: Vec<String>,
+    /// Top parents of the result: screens, the App, component definitions.
+    pub tops: HashSet<String>,
     /// Controls only theirs added, in a stable order (ids are reallocated in this order).
     pub added_by_theirs: Vec<String>,
     pub conflicts: Vec<Conflict>,
@@ -294,6 +296,7 @@ impl ControlsMerger<'_> {
             .map(|m| m.node.name.clone())
             .collect();
         tops.sort();
+        out.tops.extend(tops.iter().cloned());
         let mut used_paths: HashSet<String> = HashSet::new();
         let mut top_paths: BTreeMap<String, String> = BTreeMap::new();
         for top in &tops {

@@ -14,6 +14,7 @@
 //! [`Fallback`] and the caller runs the whole-app model merge, which also owns every error
 //! message. `tests/fast_path.rs` checks that both paths give the same app.
 
+mod added;
 mod screens;
 
 use std::collections::{BTreeSet, HashMap};
@@ -25,7 +26,7 @@ use crate::container::{ArchiveWriter, Limits, StoredArchive};
 use crate::json::{self, Json, Object};
 use crate::merge::checksum_cache::ChecksumCache;
 use crate::merge::json::{JsonMergeOptions, Policy, merge_json};
-use crate::merge::tree::{MergeOptions, studio_time};
+use crate::merge::tree::{MergeOptions, merge_id_counter, studio_time};
 use crate::model::is_json_name;
 
 /// Why the fast path did not apply; the model merge decides instead.
@@ -58,6 +59,7 @@ const VOLATILE_PROPERTIES: [&str; 4] = [
 ];
 
 const SAVED_AT: &str = "LastSavedDateTimeUTC";
+const LAST_ID: &str = "LastControlUniqueId";
 
 /// The app merged entry by entry.
 #[derive(Debug)]
@@ -94,8 +96,9 @@ pub fn merge_entries(
         cache,
     };
     let mut plan = sides.plan()?;
-    sides.check_controls(&plan)?;
-    let screens = sides.merge_screens(&mut plan, opts)?;
+    let renumbered = sides.settle_added(&plan)?;
+    sides.apply_renumbered(&mut plan, &renumbered)?;
+    let screens = sides.merge_screens(&mut plan, &renumbered.entries, opts)?;
     let bytes = sides.write(&plan)?;
     screens::verify_changed(&bytes, &plan)?;
     Ok(EntryMerge { bytes, screens })
@@ -141,14 +144,19 @@ impl<'a> Side<'a> {
             .map_err(|e| fallback(format!("{}: {e}", self.name(index))))
     }
 
-    fn json(&self, index: usize) -> Decided<Arc<Json>> {
+    /// An entry parsed for one look: the memo is used but not filled.
+    fn json_once(&self, index: usize) -> Decided<Arc<Json>> {
         if let Some(doc) = self.parsed.lock().ok().and_then(|p| p.get(&index).cloned()) {
             return Ok(doc);
         }
         let bytes = self.inflate(index)?;
-        let doc = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
+        json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
             .map(Arc::new)
-            .map_err(|e| fallback(format!("{}: {e}", self.name(index))))?;
+            .map_err(|e| fallback(format!("{}: {e}", self.name(index))))
+    }
+
+    fn json(&self, index: usize) -> Decided<Arc<Json>> {
+        let doc = self.json_once(index)?;
         if let Ok(mut parsed) = self.parsed.lock() {
             parsed.insert(index, Arc::clone(&doc));
         }
@@ -301,7 +309,8 @@ impl Sides<'_> {
         let theirs_unchanged = self.same((&self.base, b), (&self.theirs, t))?;
         let ours_unchanged = self.same((&self.base, b), (&self.ours, o))?;
         let is_controls = key.starts_with("controls\\");
-        if is_controls && !ours_same_as_theirs {
+        let holds_controls = is_controls || key.starts_with("components\\");
+        if holds_controls && !ours_same_as_theirs {
             if !ours_unchanged {
                 plan.controls_changed[0].push(key.to_string());
             }
@@ -420,36 +429,6 @@ impl Sides<'_> {
             (_, Some(o), _) => Some((Which::Ours, o)),
             (_, None, t) => t.map(|t| (Which::Theirs, t)),
         }
-    }
-
-    /// Controls are unique app-wide by name, id and publish order. Entries changed on one side
-    /// only are taken whole, so two sides that each added the same name (or were given the
-    /// same new id) in different screens would collide: the model merge settles those.
-    fn check_controls(&self, plan: &Plan) -> Decided<()> {
-        let [ours_changed, theirs_changed] = &plan.controls_changed;
-        if ours_changed.is_empty() || theirs_changed.is_empty() {
-            return Ok(());
-        }
-        let added = |side: &Side<'_>, keys: &[String]| -> Decided<BTreeSet<String>> {
-            let (mut now, mut before) = (BTreeSet::new(), BTreeSet::new());
-            for key in keys {
-                if let Some(i) = side.find(key) {
-                    control_facts(&*side.json(i)?, &mut now);
-                }
-                if let Some(i) = self.base.find(key) {
-                    control_facts(&*self.base.json(i)?, &mut before);
-                }
-            }
-            Ok(now.difference(&before).cloned().collect())
-        };
-        let ours_added = added(&self.ours, ours_changed)?;
-        let theirs_added = added(&self.theirs, theirs_changed)?;
-        if let Some(clash) = ours_added.intersection(&theirs_added).next() {
-            return Err(fallback(format!(
-                "both sides added controls with the same {clash}"
-            )));
-        }
-        Ok(())
     }
 
     fn write(&self, plan: &Plan) -> Decided<Vec<u8>> {
@@ -696,6 +675,7 @@ fn merge_header(b: Option<&Json>, o: &Json, t: &Json) -> Decided<Json> {
 fn merge_properties(b: Option<&Json>, o: &Json, t: &Json) -> Decided<Json> {
     let split = |j: &Json| -> Decided<(Object, Object)> {
         let mut rest = object_of(j, "Properties.json")?;
+        rest.remove(LAST_ID);
         let mut volatile = Object::new();
         for key in VOLATILE_PROPERTIES {
             if let Some(v) = rest.remove(key) {
@@ -721,6 +701,16 @@ fn merge_properties(b: Option<&Json>, o: &Json, t: &Json) -> Decided<Json> {
     .value;
     let volatile = volatile.as_ref().and_then(Json::as_object);
     let mut merged = object_of(from, "Properties.json")?;
+    match merge_id_counter(
+        b.and_then(|b| b.get(LAST_ID)),
+        o.get(LAST_ID),
+        t.get(LAST_ID),
+    ) {
+        Some(counter) => merged.insert(LAST_ID, counter),
+        None => {
+            merged.remove(LAST_ID);
+        }
+    }
     for key in VOLATILE_PROPERTIES {
         match volatile.and_then(|v| v.get(key)) {
             Some(v) => merged.insert(key, v.clone()),
@@ -783,6 +773,30 @@ mod tests {
         let o2 = j(r#"{"Name":"b","ControlCount":{"button":1},"AnalysisLoadTime":1.0}"#);
         let t2 = j(r#"{"Name":"c","ControlCount":{"button":1},"AnalysisLoadTime":1.0}"#);
         assert!(merge_properties(Some(&b), &o2, &t2).is_err());
+    }
+
+    #[test]
+    fn the_id_counter_takes_the_larger_of_two_moves() {
+        let b = j(r#"{"Name":"a","LastControlUniqueId":"10"}"#);
+        let o = j(r#"{"Name":"a","LastControlUniqueId":"12"}"#);
+        let t = j(r#"{"Name":"a","LastControlUniqueId":"15"}"#);
+        let counter = |m: Json| m.get(LAST_ID).cloned().unwrap();
+        assert_eq!(
+            counter(merge_properties(Some(&b), &o, &t).unwrap()),
+            Json::str("15")
+        );
+        assert_eq!(
+            counter(merge_properties(Some(&b), &t, &o).unwrap()),
+            Json::str("15")
+        );
+        assert_eq!(
+            counter(merge_properties(Some(&b), &b, &o).unwrap()),
+            Json::str("12")
+        );
+        assert_eq!(
+            counter(merge_properties(Some(&b), &o, &b).unwrap()),
+            Json::str("12")
+        );
     }
 
     #[test]

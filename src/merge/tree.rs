@@ -475,14 +475,7 @@ fn merge_manifest(
         props.remove(LAST_ID)
     };
     let (bc, oc, tc) = (counter(&mut bj), counter(&mut oj), counter(&mut tj));
-    let as_number = |v: &Option<Json>| match v {
-        Some(Json::String(s)) => s.parse::<f64>().ok(),
-        Some(other) => other.as_f64(),
-        None => None,
-    };
-    // A counter: one side's change wins; when both moved it, the larger value.
-    let theirs_wins = oc != tc && bc != tc && (bc == oc || as_number(&tc) > as_number(&oc));
-    let merged_counter = if theirs_wins { tc } else { oc };
+    let merged_counter = merge_id_counter(bc.as_ref(), oc.as_ref(), tc.as_ref());
 
     let opts = JsonMergeOptions {
         policy: Policy::Strict,
@@ -723,18 +716,36 @@ fn merge_entropy(
         e.insert("ControlUniqueIds", Json::Object(map));
     }
 
-    // Publish order: a theirs-only entry that clashes is dropped; pack appends it.
+    // Publish order: a theirs-only index that clashes gets the next free one, in the same order
+    // as the ids, so the result does not depend on where pack happens to meet the control.
+    // Top parents are left alone: Studio numbers every screen 0.
+    let max_publish = [&b, &o, &t]
+        .iter()
+        .filter_map(|j| j.as_ref()?.get("PublishOrderIndices")?.as_object().cloned())
+        .flat_map(|m| m.0.into_iter().filter_map(|(_, v)| v.as_f64()))
+        .fold(-1.0, f64::max) as i64;
     if let Some(Json::Object(m)) = e.get_mut("PublishOrderIndices") {
-        let mut seen: HashSet<String> = HashSet::new();
-        let (mine, added): (Vec<_>, Vec<_>) =
-            m.0.drain(..).partition(|(k, _)| !theirs_added.contains(k));
-        for (_, v) in &mine {
-            seen.insert(json::to_compact_string(v));
-        }
-        m.0 = mine;
-        for (k, v) in added {
-            if seen.insert(json::to_compact_string(&v)) {
-                m.0.push((k, v));
+        let mut seen: HashSet<String> = m
+            .iter()
+            .filter(|(k, _)| {
+                let name = k.to_string();
+                !theirs_added.contains(&name) && !controls.tops.contains(&name)
+            })
+            .map(|(_, v)| json::to_compact_string(v))
+            .collect();
+        let mut next = max_publish + 1;
+        for name in controls
+            .added_by_theirs
+            .iter()
+            .filter(|n| !controls.tops.contains(*n))
+        {
+            let Some(value) = m.get_mut(name) else {
+                continue;
+            };
+            if !seen.insert(json::to_compact_string(value)) {
+                *value = Json::from_i64(next);
+                seen.insert(next.to_string());
+                next += 1;
             }
         }
     }
@@ -813,25 +824,46 @@ fn raise_last_control_unique_id(out: &mut TreeMerge, max: i64) {
         let Some(props) = manifest.get_mut("Properties").and_then(Json::as_object_mut) else {
             continue;
         };
-        let current = match props.get("LastControlUniqueId") {
-            Some(Json::String(s)) => s.parse::<i64>().ok().map(|v| (v, true)),
-            Some(Json::Number(n)) => Some((n.as_f64() as i64, false)),
-            _ => None,
-        };
-        if let Some((v, is_string)) = current
-            && v < max
+        if let Some(value) = props
+            .get(LAST_ID)
+            .and_then(|current| raised_id_counter(current, max))
         {
-            let value = if is_string {
-                Json::str(max.to_string())
-            } else {
-                Json::from_i64(max)
-            };
-            props.insert("LastControlUniqueId", value);
+            props.insert(LAST_ID, value);
             tree.insert(
                 "CanvasManifest.json",
                 json::to_normalized_string(&manifest).into_bytes(),
             );
         }
+    }
+}
+
+/// `LastControlUniqueId` of the merged app: a counter, so one side's change wins and when both
+/// moved it (both added controls) the larger value.
+pub(crate) fn merge_id_counter(
+    b: Option<&Json>,
+    o: Option<&Json>,
+    t: Option<&Json>,
+) -> Option<Json> {
+    let as_number = |v: Option<&Json>| match v {
+        Some(Json::String(s)) => s.parse::<f64>().ok(),
+        Some(other) => other.as_f64(),
+        None => None,
+    };
+    let theirs_wins = o != t && b != t && (b == o || as_number(t) > as_number(o));
+    if theirs_wins { t } else { o }.cloned()
+}
+
+/// The counter raised to `max` when it lags behind, in its own spelling (Studio writes it as a
+/// string, older apps as a number); `None` when it needs no change or is not a counter.
+pub(crate) fn raised_id_counter(current: &Json, max: i64) -> Option<Json> {
+    match current {
+        Json::String(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|v| *v < max)
+            .map(|_| Json::str(max.to_string())),
+        Json::Number(n) => (n.as_f64() < max as f64).then(|| Json::from_i64(max)),
+        _ => None,
     }
 }
 

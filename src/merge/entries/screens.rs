@@ -51,6 +51,7 @@ fn reduced_archive(
     stored: &StoredArchive<'_>,
     label: &str,
     keep: &dyn Fn(&str) -> bool,
+    replaced: &HashMap<String, Vec<u8>>,
 ) -> Decided<Vec<u8>> {
     let failed = |e: crate::error::Error| fallback(format!("reducing {label}: {e}"));
     let mut writer = ArchiveWriter::new();
@@ -60,7 +61,9 @@ fn reduced_archive(
         if !is_context(&key) && !keep(&key) {
             continue;
         }
-        if key == "properties.json" {
+        if let Some(bytes) = replaced.get(&key) {
+            writer.add(name, bytes).map_err(failed)?;
+        } else if key == "properties.json" {
             let bytes = stored.inflate(index).map_err(failed)?;
             let mut properties = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
                 .map_err(|e| fallback(format!("{label} {name}: {e}")))?;
@@ -98,6 +101,7 @@ impl Sides<'_> {
     pub(super) fn merge_screens(
         &self,
         plan: &mut Plan,
+        theirs_renumbered: &HashMap<String, Vec<u8>>,
         opts: &MergeOptions,
     ) -> Decided<Vec<String>> {
         let model: BTreeSet<String> = plan.model_keys().map(str::to_string).collect();
@@ -122,11 +126,13 @@ impl Sides<'_> {
                     .ok_or_else(|| fallback(format!("{key} is missing on a side")))?;
                 side.json(index)
             };
-            let (b, o, t) = (
-                doc_of(&self.base)?,
-                doc_of(&self.ours)?,
-                doc_of(&self.theirs)?,
-            );
+            let theirs = match theirs_renumbered.get(key.as_str()) {
+                Some(bytes) => json::parse_bytes_nested(bytes, json::MAX_ENTRY_DEPTH)
+                    .map(Arc::new)
+                    .map_err(|e| fallback(format!("renumbered {key}: {e}")))?,
+                None => doc_of(&self.theirs)?,
+            };
+            let (b, o, t) = (doc_of(&self.base)?, doc_of(&self.ours)?, theirs);
             let index_of = |doc: &Json| top(doc).and_then(|t| t.get("Index")).cloned();
             let Some(index) = index_of(&b) else {
                 return Err(fallback(format!("{key} has no top control index")));
@@ -140,10 +146,11 @@ impl Sides<'_> {
         }
 
         let keep = |key: &str| model.contains(key);
+        let none = HashMap::new();
         let reduced = [
-            reduced_archive(&self.base.stored, "base", &keep)?,
-            reduced_archive(&self.ours.stored, "ours", &keep)?,
-            reduced_archive(&self.theirs.stored, "theirs", &keep)?,
+            reduced_archive(&self.base.stored, "base", &keep, &none)?,
+            reduced_archive(&self.ours.stored, "ours", &keep, &none)?,
+            reduced_archive(&self.theirs.stored, "theirs", &keep, theirs_renumbered)?,
         ];
         let reduced_opts = MergeOptions {
             model_only: true,
@@ -258,7 +265,11 @@ pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
     let changed: BTreeSet<&str> = plan
         .entries
         .iter()
-        .filter(|e| e.changed && !e.reread && e.key.starts_with("controls\\"))
+        .filter(|e| {
+            e.changed
+                && !e.reread
+                && (e.key.starts_with("controls\\") || e.key.starts_with("components\\"))
+        })
         .map(|e| e.key.as_str())
         .collect();
     let stored = StoredArchive::open(bytes, "merged app", &Limits::default())
@@ -267,7 +278,12 @@ pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
         // Every entry is a side's own, or was unpacked again by the reduced merge.
         return Ok(());
     }
-    let reduced = reduced_archive(&stored, "the merged app", &|k| changed.contains(k))?;
+    let reduced = reduced_archive(
+        &stored,
+        "the merged app",
+        &|k| changed.contains(k),
+        &HashMap::new(),
+    )?;
     let app = parse_msapp(&reduced, "merged app")
         .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
     let opts = UnpackOptions {
