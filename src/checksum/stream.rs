@@ -2,10 +2,11 @@
 //!
 //! Large entries made the tree path spend most of its time having the kernel hand out fresh
 //! zeroed pages for nodes and strings. Here one pass validates the text exactly as
-//! [`json::parse_bytes_nested`] does and records a flat tape of tokens (spans into the text,
-//! decoded strings in a side arena); the walk then hashes the tape as [`Walker::walk`] hashes
-//! a tree. Tapes are kept per thread and reused, so a merge's many entries touch the same
-//! memory again.
+//! [`json::parse_bytes_nested`] does and records a flat tape of tokens (spans into the text;
+//! keys with escapes decoded into a side arena); the walk then hashes the tape as
+//! [`Walker::walk`] hashes a tree, decoding string values with escapes one at a time into a
+//! reused buffer, so no more than one of them is ever held decoded. Buffers are kept per
+//! thread and reused, so a merge's many entries touch the same memory again.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
