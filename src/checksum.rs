@@ -14,6 +14,10 @@ use crate::json::{self, Json};
 use crate::model::{EntryData, MsApp, is_json_name};
 use crate::xml;
 
+mod stream;
+
+pub use stream::json_entry_value;
+
 /// Whole-app checksum and per-file checksums (entry name -> `C8_...`), in checksum order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checksums {
@@ -68,10 +72,7 @@ pub fn compute(app: &MsApp) -> Checksums {
             let value = match &e.data {
                 EntryData::Json(json) => json_value(json),
                 EntryData::Bytes(bytes) if is_json_name(&e.name) => {
-                    match json::parse_bytes(bytes) {
-                        Ok(json) => json_value(&json),
-                        Err(_) => bytes.clone(),
-                    }
+                    json_entry_value(bytes, json::MAX_DEPTH).unwrap_or_else(|_| bytes.clone())
                 }
                 EntryData::Bytes(bytes) => bytes.clone(),
             };
@@ -97,9 +98,8 @@ pub fn compute_entries(entries: &[(String, Vec<u8>)]) -> Result<Checksums> {
 /// so callers may compute these in parallel.
 pub fn entry_value(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
     if is_json_name(name) {
-        let json = json::parse_bytes(bytes)
-            .map_err(|e| Error::bad_input(name, format!("cannot checksum: {e}")))?;
-        Ok(json_value(&json))
+        json_entry_value(bytes, json::MAX_DEPTH)
+            .map_err(|e| Error::bad_input(name, format!("cannot checksum: {e}")))
     } else {
         Ok(bytes.to_vec())
     }
@@ -107,14 +107,9 @@ pub fn entry_value(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
 
 /// The per-file value of a JSON entry: the SHA-256 of its canonical stream.
 pub fn json_value(json: &Json) -> Vec<u8> {
-    let mut walker = Walker {
-        hash: Sha256::new(),
-        path: String::new(),
-        path_lengths: Vec::new(),
-        depth: 0,
-    };
+    let mut walker = Walker::new();
     walker.walk(json);
-    walker.hash.finalize().to_vec()
+    walker.finish()
 }
 
 /// `C8_` followed by the Base64 of a digest.
@@ -159,6 +154,19 @@ struct Walker {
 }
 
 impl Walker {
+    fn new() -> Walker {
+        Walker {
+            hash: Sha256::new(),
+            path: String::new(),
+            path_lengths: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    fn finish(self) -> Vec<u8> {
+        self.hash.finalize().to_vec()
+    }
+
     fn walk(&mut self, value: &Json) {
         self.depth += 1;
         match value {
@@ -204,8 +212,7 @@ impl Walker {
     }
 
     fn string(&mut self, s: &str) {
-        let blank = s.chars().all(char::is_whitespace);
-        if !blank && self.depth < MAX_WALK_DEPTH {
+        if self.may_hold_document(s) {
             if self.json_in_string()
                 && let Ok(inner) = json::parse(s)
             {
@@ -219,12 +226,41 @@ impl Walker {
                 return;
             }
         }
-        let trimmed = s.trim_start_matches(char::is_whitespace);
-        if trimmed.contains("\r\n") {
-            self.data(trimmed.replace("\r\n", "\n").as_bytes());
-        } else {
-            self.data(trimmed.as_bytes());
+        self.plain_string(s);
+    }
+
+    /// A string hashed as text: leading whitespace dropped, CRLF as LF.
+    fn plain_string(&mut self, s: &str) {
+        self.text_with_line_ends(s, true);
+    }
+
+    /// [`Walker::plain_string`]; `may_hold_cr` false promises `s` holds no CR.
+    fn text_with_line_ends(&mut self, s: &str, may_hold_cr: bool) {
+        let mut rest = s.trim_start_matches(char::is_whitespace);
+        if !may_hold_cr {
+            self.data(rest.as_bytes());
+            return;
         }
+        // Hashing is streamed, so CRLF can be rewritten piecewise without building a copy.
+        // (A char pattern makes `find` search a word at a time.)
+        let mut from = 0;
+        while let Some(cr) = rest.get(from..).and_then(|r| r.find('\r')) {
+            let cr = from + cr;
+            if rest.as_bytes().get(cr + 1) == Some(&b'\n') {
+                self.hash.update(rest.get(..cr).unwrap_or_default());
+                self.hash.update(b"\n");
+                rest = rest.get(cr + 2..).unwrap_or_default();
+                from = 0;
+            } else {
+                from = cr + 1;
+            }
+        }
+        self.data(rest.as_bytes());
+    }
+
+    /// The blank test that keeps whitespace-only strings from being re-parsed.
+    fn may_hold_document(&self, s: &str) -> bool {
+        self.depth < MAX_WALK_DEPTH && !s.chars().all(char::is_whitespace)
     }
 
     fn json_in_string(&self) -> bool {
@@ -275,9 +311,8 @@ impl Walker {
 /// `$metadata` sorts before `{table}`, where ICU puts currency symbols after all other
 /// punctuation.
 pub fn checksum_order(a: &str, b: &str) -> Ordering {
-    if a.is_ascii() && b.is_ascii() {
-        let primary = a.bytes().map(ascii_weight).cmp(b.bytes().map(ascii_weight));
-        return primary.then_with(|| a.bytes().map(case_rank).cmp(b.bytes().map(case_rank)));
+    if let Some(order) = ascii_order(a.as_bytes(), b.as_bytes()) {
+        return order;
     }
     let primary = a.chars().map(weight).cmp(b.chars().map(weight));
     primary.then_with(|| {
@@ -285,6 +320,28 @@ pub fn checksum_order(a: &str, b: &str) -> Ordering {
             .map(|c| !c.is_lowercase())
             .cmp(b.chars().map(|c| !c.is_lowercase()))
     })
+}
+
+/// [`checksum_order`] in one pass when the names are ASCII up to where they differ (an ASCII
+/// character weighs the same in the general order); `None` where that needs the general one.
+fn ascii_order(a: &[u8], b: &[u8]) -> Option<Ordering> {
+    let mut case = Ordering::Equal;
+    for (&x, &y) in a.iter().zip(b) {
+        if !x.is_ascii() || !y.is_ascii() {
+            return None;
+        }
+        if x != y {
+            let (wx, wy) = (ascii_weight(x), ascii_weight(y));
+            if wx != wy {
+                return Some(wx.cmp(&wy));
+            }
+            if case == Ordering::Equal {
+                case = case_rank(x).cmp(&case_rank(y));
+            }
+        }
+    }
+    // Equal weights so far: the shorter name (all ASCII, so fewer characters) sorts first.
+    Some(a.len().cmp(&b.len()).then(case))
 }
 
 fn ascii_weight(b: u8) -> (u8, u8) {
@@ -378,6 +435,31 @@ mod tests {
         }
     }
 
+    /// The order as first written: the ASCII path only when both names are all ASCII.
+    fn reference_order(a: &str, b: &str) -> Ordering {
+        if a.is_ascii() && b.is_ascii() {
+            let primary = a.bytes().map(ascii_weight).cmp(b.bytes().map(ascii_weight));
+            return primary.then_with(|| a.bytes().map(case_rank).cmp(b.bytes().map(case_rank)));
+        }
+        let primary = a.chars().map(weight).cmp(b.chars().map(weight));
+        primary.then_with(|| {
+            a.chars()
+                .map(|c| !c.is_lowercase())
+                .cmp(b.chars().map(|c| !c.is_lowercase()))
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        #[test]
+        fn one_pass_order_is_the_reference_order(
+            a in "[aAbB0_ \\$é\u{212a}Kk\u{e9}\u{301}\u{3000}ﬁ]{0,6}",
+            b in "[aAbB0_ \\$é\u{212a}Kk\u{e9}\u{301}\u{3000}ﬁ]{0,6}",
+        ) {
+            proptest::prop_assert_eq!(checksum_order(&a, &b), reference_order(&a, &b));
+        }
+    }
+
     #[test]
     fn formula_whitespace() {
         assert_eq!(normalize_formula_whitespace("  a \t\r\n b  "), "a b");
@@ -412,6 +494,27 @@ mod tests {
             stream_of("{\"InvariantScript\":\" a  +\\n b \"}"),
             stream_of("{\"InvariantScript\":\"a + b\"}")
         );
+    }
+
+    #[test]
+    fn crlf_is_rewritten_as_replace_would() {
+        for s in [
+            "",
+            "\r",
+            "\r\n",
+            "\n\r",
+            "\r\r\n\n",
+            "a\rb\r\nc\r",
+            " \u{3000}x\r\n\r\ny\r",
+            "é\r\né",
+        ] {
+            let mut walker = Walker::new();
+            walker.plain_string(s);
+            let trimmed = s.trim_start_matches(char::is_whitespace);
+            let mut expected = trimmed.replace("\r\n", "\n").into_bytes();
+            expected.push(MARKER);
+            assert_eq!(walker.finish(), Sha256::digest(&expected).to_vec(), "{s:?}");
+        }
     }
 
     #[test]

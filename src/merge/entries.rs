@@ -574,8 +574,7 @@ fn entry_value(name: &str, bytes: &[u8]) -> Decided<Vec<u8>> {
     if !is_json_name(name) {
         return Ok(bytes.to_vec());
     }
-    json::parse_bytes_nested(bytes, json::MAX_ENTRY_DEPTH)
-        .map(|j| checksum::json_value(&j))
+    checksum::json_entry_value(bytes, json::MAX_ENTRY_DEPTH)
         .map_err(|e| fallback(format!("{name}: {e}")))
 }
 
