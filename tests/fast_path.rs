@@ -774,3 +774,47 @@ fn a_new_screen_on_one_side_and_new_controls_on_the_other_stay_on_the_fast_path(
         assert_distinct_numbers(&back, &["OursNew", "TheirsLabel"]);
     }
 }
+
+/// A component instance's formulas are read against its definition: a screen merged on its
+/// own carries the definitions it uses, and only those.
+#[test]
+fn a_component_instance_edited_beside_another_change_in_its_screen() {
+    let tree = load("ComponentTest");
+    let components: std::collections::BTreeSet<String> = blocks(&tree)
+        .iter()
+        .filter(|(path, _)| path.starts_with("Src/Components/"))
+        .map(|(_, b)| b.name.clone())
+        .collect();
+    let mut checked = 0;
+    for (path, top) in blocks(&tree) {
+        if path.starts_with("Src/Components/") || top.name == "App" {
+            continue;
+        }
+        let Some(instance) = top
+            .children
+            .iter()
+            .find(|c| components.contains(&c.type_name) && !c.properties.is_empty())
+        else {
+            continue;
+        };
+        let Some(other) = top
+            .children
+            .iter()
+            .find(|c| c.name != instance.name && !c.properties.is_empty())
+        else {
+            continue;
+        };
+        let base = pack_bytes(&tree);
+        let ours = edited(&tree, &instance.name, &instance.properties[0].name, "ours");
+        let theirs = edited(&tree, &other.name, &other.properties[0].name, "theirs");
+        let fast = assert_fast_equals_model(&base, &ours, &theirs);
+        let back = unpack_bytes(&fast, "merged");
+        let formula = common::prop(&back, &instance.name, &instance.properties[0].name).unwrap();
+        assert!(formula.contains("\"ours\""), "{path}: {formula}");
+        checked += 1;
+    }
+    assert!(
+        checked >= 3,
+        "only {checked} screens with an edited instance"
+    );
+}

@@ -19,6 +19,7 @@ use crate::container::{ArchiveWriter, Limits};
 use crate::json::{self, Json};
 use crate::merge::app::merge_apps;
 use crate::merge::tree::MergeOptions;
+use crate::source::controls::is_component_template_id;
 use crate::source::unpack::UnpackOptions;
 
 /// Whether an entry is Studio's YAML view of one part of the app (`Src\*.pa.yaml`).
@@ -39,7 +40,91 @@ fn is_context(key: &str) -> bool {
             | "componentsmetadata.json"
             | "src\\app.pa.yaml"
             | "src\\_editorstate.pa.yaml"
-    ) || key.starts_with("components\\")
+    )
+}
+
+fn is_component_definition(key: &str) -> bool {
+    key.starts_with("components\\")
+}
+
+/// Template names of the component instances inside a top control.
+fn instances(doc: &Json, out: &mut BTreeSet<String>) {
+    fn walk(control: &Json, out: &mut BTreeSet<String>) {
+        for child in control
+            .get("Children")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let template = child.get("Template");
+            if template
+                .and_then(|t| t.get("Id"))
+                .and_then(Json::as_str)
+                .is_some_and(is_component_template_id)
+                && let Some(name) = template.and_then(|t| t.get("Name")).and_then(Json::as_str)
+            {
+                out.insert(name.to_string());
+            }
+            walk(child, out);
+        }
+    }
+    if let Some(top) = doc.get("TopParent") {
+        walk(top, out);
+    }
+}
+
+/// The keys of the component definitions that `tops` use, directly or through other
+/// definitions: unpacking an instance compares it with its definition, and nothing else of a
+/// definition matters to a screen (most of a component-heavy app is definitions).
+fn components_used(
+    stored: &StoredArchive<'_>,
+    label: &str,
+    tops: &[Arc<Json>],
+) -> Decided<BTreeSet<String>> {
+    let mut wanted = BTreeSet::new();
+    for doc in tops {
+        instances(doc, &mut wanted);
+    }
+    if wanted.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    // Template name -> (entry key, the templates that definition uses).
+    let mut definitions: HashMap<String, (String, BTreeSet<String>)> = HashMap::new();
+    for (index, entry) in stored.entries.iter().enumerate() {
+        let key = entry_key(&entry.info.name);
+        if !is_component_definition(&key) {
+            continue;
+        }
+        let bytes = stored
+            .inflate(index)
+            .map_err(|e| fallback(format!("{label} {}: {e}", entry.info.name)))?;
+        let doc = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
+            .map_err(|e| fallback(format!("{label} {}: {e}", entry.info.name)))?;
+        let Some(name) = top(&doc)
+            .and_then(|t| t.get("Template"))
+            .and_then(|t| t.get("Name"))
+            .and_then(Json::as_str)
+        else {
+            continue;
+        };
+        let mut uses = BTreeSet::new();
+        instances(&doc, &mut uses);
+        definitions.insert(name.to_string(), (key, uses));
+    }
+    let mut keys = BTreeSet::new();
+    let mut todo: Vec<String> = wanted.iter().cloned().collect();
+    let mut seen = wanted;
+    while let Some(name) = todo.pop() {
+        if let Some((key, uses)) = definitions.get(&name) {
+            keys.insert(key.clone());
+            for next in uses {
+                if seen.insert(next.clone()) {
+                    todo.push(next.clone());
+                }
+            }
+        }
+    }
+    Ok(keys)
 }
 
 /// `Properties.json` keys that tie the app to its data sources; pack checks them against
@@ -119,6 +204,7 @@ impl Sides<'_> {
 
         // The screens as each side has them, for the checks below.
         let mut expected: HashMap<&str, (Json, BTreeSet<String>)> = HashMap::new();
+        let mut side_docs: [Vec<Arc<Json>>; 3] = [Vec::new(), Vec::new(), Vec::new()];
         for key in &controls {
             let doc_of = |side: &Side<'_>| -> Decided<Arc<Json>> {
                 let index = side
@@ -133,6 +219,9 @@ impl Sides<'_> {
                 None => doc_of(&self.theirs)?,
             };
             let (b, o, t) = (doc_of(&self.base)?, doc_of(&self.ours)?, theirs);
+            for (docs, doc) in side_docs.iter_mut().zip([&b, &o, &t]) {
+                docs.push(Arc::clone(doc));
+            }
             let index_of = |doc: &Json| top(doc).and_then(|t| t.get("Index")).cloned();
             let Some(index) = index_of(&b) else {
                 return Err(fallback(format!("{key} has no top control index")));
@@ -145,7 +234,11 @@ impl Sides<'_> {
             expected.insert(key.as_str(), (index, allowed));
         }
 
-        let keep = |key: &str| model.contains(key);
+        let [base_docs, ours_docs, theirs_docs] = &side_docs;
+        let mut components = components_used(&self.base.stored, "base", base_docs)?;
+        components.extend(components_used(&self.ours.stored, "ours", ours_docs)?);
+        components.extend(components_used(&self.theirs.stored, "theirs", theirs_docs)?);
+        let keep = |key: &str| model.contains(key) || components.contains(key);
         let none = HashMap::new();
         let reduced = [
             reduced_archive(&self.base.stored, "base", &keep, &none)?,
@@ -278,10 +371,22 @@ pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
         // Every entry is a side's own, or was unpacked again by the reduced merge.
         return Ok(());
     }
+    let mut tops = Vec::new();
+    for (index, entry) in stored.entries.iter().enumerate() {
+        if changed.contains(entry_key(&entry.info.name).as_str()) {
+            let bytes = stored
+                .inflate(index)
+                .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
+            let doc = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
+                .map_err(|e| fallback(format!("merged {}: {e}", entry.info.name)))?;
+            tops.push(Arc::new(doc));
+        }
+    }
+    let components = components_used(&stored, "the merged app", &tops)?;
     let reduced = reduced_archive(
         &stored,
         "the merged app",
-        &|k| changed.contains(k),
+        &|k| changed.contains(k) || components.contains(k),
         &HashMap::new(),
     )?;
     let app = parse_msapp(&reduced, "merged app")
