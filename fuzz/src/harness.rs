@@ -10,7 +10,8 @@ use msapp_merge::app::{msapp_bytes, pack_tree, parse_msapp, unpack_app};
 use msapp_merge::container::{self, Archive, ArchiveEntry, Limits};
 use msapp_merge::fxyaml;
 use msapp_merge::json;
-use msapp_merge::merge::app::{markers_in, merge_apps};
+use msapp_merge::checksum;
+use msapp_merge::merge::app::{Strategy, markers_in, merge_apps};
 use msapp_merge::merge::tree::MergeOptions;
 use msapp_merge::model::MsApp;
 use msapp_merge::render::{self, TextFormat};
@@ -150,6 +151,21 @@ fn run_merge(base: &[u8], ours: &[u8], theirs: &[u8]) {
     let _ = markers_in(&result.workspace);
     if !result.is_clean() && result.workspace.files.is_empty() {
         panic!("conflicted merge without a workspace");
+    }
+    // The fast path is only an optimisation: where it decides, the whole-app merge must give
+    // the same app.
+    if result.is_clean() && !matches!(result.strategy, Strategy::Model(_)) {
+        let model_only = MergeOptions {
+            model_only: true,
+            ..MergeOptions::default()
+        };
+        let Ok(model) = merge_apps(base, ours, theirs, &model_only) else {
+            panic!("the fast path merged what the whole-app merge refuses");
+        };
+        let content = |bytes: &[u8]| parse_msapp(bytes, "merged").map(|a| checksum::compute(&a).whole);
+        if model.is_clean() && content(&result.merged).ok() != content(&model.merged).ok() {
+            panic!("the fast path ({}) and the whole-app merge disagree", result.strategy);
+        }
     }
 }
 
