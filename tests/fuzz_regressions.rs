@@ -394,3 +394,11 @@ fn write_tree_refuses_paths_outside_the_tree() {
         assert!(!Path::new("/tmp/evil.txt").exists());
     }
 }
+
+/// Found by the merge target's differential check: theirs renumbered existing controls (a
+/// tool's save; ours is a byte-different re-save of the base) and the whole-app merge put the
+/// base's ids back, where the fast path kept theirs. A one-sided change wins in both now.
+#[test]
+fn a_side_that_renumbered_controls_keeps_its_ids_on_both_paths() {
+    harness::merge(b"\x04\x01$LocalDataba\x00\x00d");
+}

@@ -7,10 +7,10 @@
 use std::sync::OnceLock;
 
 use msapp_merge::app::{msapp_bytes, pack_tree, parse_msapp, unpack_app};
+use msapp_merge::checksum;
 use msapp_merge::container::{self, Archive, ArchiveEntry, Limits};
 use msapp_merge::fxyaml;
 use msapp_merge::json;
-use msapp_merge::checksum;
 use msapp_merge::merge::app::{Strategy, markers_in, merge_apps};
 use msapp_merge::merge::tree::MergeOptions;
 use msapp_merge::model::MsApp;
@@ -162,9 +162,13 @@ fn run_merge(base: &[u8], ours: &[u8], theirs: &[u8]) {
         let Ok(model) = merge_apps(base, ours, theirs, &model_only) else {
             panic!("the fast path merged what the whole-app merge refuses");
         };
-        let content = |bytes: &[u8]| parse_msapp(bytes, "merged").map(|a| checksum::compute(&a).whole);
+        let content =
+            |bytes: &[u8]| parse_msapp(bytes, "merged").map(|a| checksum::compute(&a).whole);
         if model.is_clean() && content(&result.merged).ok() != content(&model.merged).ok() {
-            panic!("the fast path ({}) and the whole-app merge disagree", result.strategy);
+            panic!(
+                "the fast path ({}) and the whole-app merge disagree",
+                result.strategy
+            );
         }
     }
 }

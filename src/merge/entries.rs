@@ -202,11 +202,13 @@ struct Planned {
     reread: bool,
 }
 
-/// What the decisions left for the controls check: the `Controls\*.json` entries each side
-/// changed (by key).
+/// What the decisions left for the controls check: the entries holding controls (screens,
+/// component definitions, tests) each side changed (by key).
 struct Plan {
     entries: Vec<Planned>,
     controls_changed: [Vec<String>; 2],
+    /// Whether each side changed a `Controls\*.json` entry (Studio renders those as YAML).
+    screens_changed: [bool; 2],
     /// Whether the app carries Studio's YAML rendering, and which sides changed any of it.
     has_pa_yaml: bool,
     pa_yaml_changed: [bool; 2],
@@ -264,6 +266,7 @@ impl Sides<'_> {
         let mut plan = Plan {
             entries: Vec::new(),
             controls_changed: [Vec::new(), Vec::new()],
+            screens_changed: [false, false],
             has_pa_yaml: false,
             pa_yaml_changed: [false, false],
             checksum_from: None,
@@ -287,10 +290,7 @@ impl Sides<'_> {
         // without any YAML changing means a tool that left it stale: the model merge renders
         // it again.
         for (side, label) in [0, 1].into_iter().zip(["ours", "theirs"]) {
-            if plan.has_pa_yaml
-                && !plan.controls_changed[side].is_empty()
-                && !plan.pa_yaml_changed[side]
-            {
+            if plan.has_pa_yaml && plan.screens_changed[side] && !plan.pa_yaml_changed[side] {
                 return Err(fallback(format!(
                     "{label} changed controls but not their Src/*.pa.yaml"
                 )));
@@ -309,13 +309,15 @@ impl Sides<'_> {
         let theirs_unchanged = self.same((&self.base, b), (&self.theirs, t))?;
         let ours_unchanged = self.same((&self.base, b), (&self.ours, o))?;
         let is_controls = key.starts_with("controls\\");
-        let holds_controls = is_controls || key.starts_with("components\\");
+        // Component definitions and tests hold controls too, numbered from the same counters.
+        let holds_controls =
+            is_controls || key.starts_with("components\\") || key.starts_with("apptests\\");
         if holds_controls && !ours_same_as_theirs {
-            if !ours_unchanged {
-                plan.controls_changed[0].push(key.to_string());
-            }
-            if !theirs_unchanged {
-                plan.controls_changed[1].push(key.to_string());
+            for (side, unchanged) in [ours_unchanged, theirs_unchanged].into_iter().enumerate() {
+                if !unchanged {
+                    plan.controls_changed[side].push(key.to_string());
+                    plan.screens_changed[side] |= is_controls;
+                }
             }
         }
         if key.starts_with("src\\") && key.ends_with(".pa.yaml") {

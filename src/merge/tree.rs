@@ -669,7 +669,7 @@ fn merge_entropy(
         }
     }
 
-    // Unique ids: base's and ours' stay; a theirs-only id that is taken gets a fresh one.
+    // Unique ids: a theirs-only id that is taken gets a fresh one.
     let id_of = |j: &Option<Json>, name: &str| -> Option<i64> {
         j.as_ref()?
             .get("ControlUniqueIds")?
@@ -690,11 +690,24 @@ fn merge_entropy(
     let mut ordered: Vec<&String> = names.iter().filter(|n| !theirs_added.contains(n)).collect();
     ordered.sort();
     ordered.extend(controls.added_by_theirs.iter());
+    // A side that renumbered a control (tools do; Studio keeps ids) changed it: a one-sided
+    // change wins, ours when both did. Ids theirs brought yield on a clash, after the others.
+    let mut chosen: Vec<(bool, &String, i64)> = Vec::new();
     for name in ordered {
-        let id = id_of(&b, name)
-            .or_else(|| id_of(&o, name))
-            .or_else(|| id_of(&t, name));
-        let Some(mut id) = id else { continue };
+        let (bi, oi, ti) = (id_of(&b, name), id_of(&o, name), id_of(&t, name));
+        let (id, from_theirs) = if oi.is_some() && oi != bi {
+            (oi, false)
+        } else if ti.is_some() && ti != bi {
+            (ti, true)
+        } else {
+            (bi.or(oi).or(ti), false)
+        };
+        if let Some(id) = id {
+            chosen.push((from_theirs || theirs_added.contains(name), name, id));
+        }
+    }
+    chosen.sort_by_key(|(from_theirs, _, _)| *from_theirs);
+    for (_, name, mut id) in chosen {
         if let Some(owner) = used.get(&id) {
             out.notes.push(Note {
                 at: format!("{name} (unique id)"),

@@ -421,6 +421,7 @@ mod tests {
                 })
                 .collect(),
             controls_changed: [Vec::new(), Vec::new()],
+            screens_changed: [false, false],
             has_pa_yaml: false,
             pa_yaml_changed: [false, false],
             checksum_from: None,
