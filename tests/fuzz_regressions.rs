@@ -402,3 +402,30 @@ fn write_tree_refuses_paths_outside_the_tree() {
 fn a_side_that_renumbered_controls_keeps_its_ids_on_both_paths() {
     harness::merge(b"\x04\x01$LocalDataba\x00\x00d");
 }
+
+/// Found by the merge target's differential check: a side packed from a manifest that lists a
+/// screen twice in `ScreenOrder` got an `Index` with a gap, which unpack could not reproduce, so
+/// the whole-app merge (which unpacks the side) and the fast path (which copies it) disagreed.
+#[test]
+fn a_screen_listed_twice_in_the_screen_order_packs_without_a_gap() {
+    harness::merge(b"\x04\xe4\xe3\xe3\xe3\xe3\xe3\xe3\xdc\x1c\x1c\x9f\x1c\x18\x1c\x1c\x1c\x1c\x41\x1c\x1c\xe3\xe3\xe3\xe3\xe3\x3f\xdc\x1c\x24\x05\x07\x03\x02\x09\x01\x00\xf9\x06\x05\xae\x7c\x7c\x7c\x01\x03\x09\x03\x05\x05\x04\x22\x00\x00\x02\x78\x22\x02\x7c\x7c\x19\x20\x22\x68\x76\x79\x22");
+
+    let mut tree = msapp_merge::synthetic::synthetic_tree(3, 1, &[]);
+    let mut manifest =
+        msapp_merge::json::parse_bytes(tree.get("CanvasManifest.json").unwrap()).unwrap();
+    let order = manifest
+        .get_mut("ScreenOrder")
+        .and_then(|o| o.as_array_mut())
+        .unwrap();
+    let first = order[0].clone();
+    order.insert(1, first);
+    tree.insert(
+        "CanvasManifest.json",
+        msapp_merge::json::to_normalized_string(&manifest).into_bytes(),
+    );
+    let (app, _) = msapp_merge::app::pack_tree(&tree).unwrap();
+    let bytes = msapp_merge::app::msapp_bytes(&app).unwrap();
+    let app = msapp_merge::app::parse_msapp(&bytes, "packed").unwrap();
+    msapp_merge::app::unpack_verified(&app, "packed", &Default::default())
+        .unwrap_or_else(|e| panic!("does not round-trip: {e}"));
+}

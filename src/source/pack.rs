@@ -325,7 +325,9 @@ pub fn pack(
             .cloned()
             .collect();
         rest.sort();
-        screen_order.retain(|n| screen_names.contains(n));
+        // A name listed twice keeps its first place: indexes must not skip.
+        let mut listed = HashSet::new();
+        screen_order.retain(|n| screen_names.contains(n) && listed.insert(n.clone()));
         screen_order.extend(rest);
     }
 
