@@ -99,6 +99,10 @@ pub fn merge_entries(
     let renumbered = sides.settle_added(&plan)?;
     sides.apply_renumbered(&mut plan, &renumbered)?;
     let screens = sides.merge_screens(&mut plan, &renumbered.entries, opts)?;
+    // Nothing reads the parsed screens any more; writing and checksumming need the memory.
+    for side in [&sides.base, &sides.ours, &sides.theirs] {
+        side.forget_parsed();
+    }
     let bytes = sides.write(&plan)?;
     screens::verify_changed(&bytes, &plan)?;
     Ok(EntryMerge { bytes, screens })
@@ -142,6 +146,12 @@ impl<'a> Side<'a> {
         self.stored
             .inflate(index)
             .map_err(|e| fallback(format!("{}: {e}", self.name(index))))
+    }
+
+    fn forget_parsed(&self) {
+        if let Ok(mut parsed) = self.parsed.lock() {
+            parsed.clear();
+        }
     }
 
     /// An entry parsed for one look: the memo is used but not filled.

@@ -153,11 +153,19 @@ impl Sides<'_> {
         if ours_keys.is_empty() || theirs_keys.is_empty() {
             return Ok(Renumbered::default());
         }
+        // Only the screens changed on both sides are read again (by their merge); keeping the
+        // others parsed would hold a whole app's worth of trees on a merge of many changes.
+        let merged_later: HashSet<&str> = plan.model_keys().collect();
         let of = |side: &Side<'_>, keys: &[String]| -> Decided<Vec<Identity>> {
             let mut all = Vec::new();
             for key in keys {
                 if let Some(i) = side.find(key) {
-                    identities(&*side.json(i)?, &mut all);
+                    let doc = if merged_later.contains(key.as_str()) {
+                        side.json(i)?
+                    } else {
+                        side.json_once(i)?
+                    };
+                    identities(&doc, &mut all);
                 }
             }
             Ok(all)
@@ -233,8 +241,8 @@ impl Sides<'_> {
         sorted.sort_by(|a, b| a.name.cmp(&b.name));
         let mut new_ids: HashMap<&str, i64> = HashMap::new();
         let mut new_publish: HashMap<&str, i64> = HashMap::new();
-        let mut all_max: Option<Maxima> = None;
-        let mut next = (0_i64, 0_i64);
+        // The next free id and publish order, once a clash needs them.
+        let mut next: Option<(i64, i64)> = None;
         for c in &sorted {
             if let Some(id) = c.id
                 && (id as f64) <= base_max.id
@@ -271,25 +279,39 @@ impl Sides<'_> {
                     c.name
                 )));
             }
-            if (id_clash || publish_clash) && all_max.is_none() {
-                let m = self.changed_maxima()?.max(base_max);
-                next = (m.id as i64 + 1, m.publish as i64 + 1);
-                all_max = Some(m);
+            if !(id_clash || publish_clash) {
+                continue;
             }
+            if next.is_none() {
+                let m = self.changed_maxima()?.max(base_max);
+                next = Some((m.id as i64 + 1, m.publish as i64 + 1));
+            }
+            let Some((next_id, next_publish)) = next.as_mut() else {
+                continue;
+            };
             if id_clash {
-                new_ids.insert(c.name.as_str(), next.0);
-                next.0 += 1;
+                new_ids.insert(c.name.as_str(), *next_id);
+                *next_id += 1;
             }
             if publish_clash {
-                new_publish.insert(c.name.as_str(), next.1);
-                publish_taken.insert(next.1.to_string());
-                next.1 += 1;
+                new_publish.insert(c.name.as_str(), *next_publish);
+                publish_taken.insert(next_publish.to_string());
+                *next_publish += 1;
             }
         }
         if new_ids.is_empty() && new_publish.is_empty() {
             return Ok(Renumbered::default());
         }
+        self.rewrite_theirs(theirs_keys, &new_ids, &new_publish)
+    }
 
+    /// Theirs' entries with the new numbers in place.
+    fn rewrite_theirs(
+        &self,
+        theirs_keys: &[String],
+        new_ids: &HashMap<&str, i64>,
+        new_publish: &HashMap<&str, i64>,
+    ) -> Decided<Renumbered> {
         let mut out = Renumbered {
             max_id: new_ids.values().copied().max().unwrap_or(0),
             ..Renumbered::default()
@@ -306,12 +328,15 @@ impl Sides<'_> {
                 .unwrap_or_default()
                 .to_string();
             if let Some(top) = doc.get_mut("TopParent")
-                && renumber(top, &new_ids, &new_publish)
+                && renumber(top, new_ids, new_publish)
             {
                 // Pack names an entry after its top control's id, and so does Studio.
                 if let Some(id) = new_ids.get(top_name.as_str()) {
                     let name = self.theirs.name(index);
-                    let folder = name.rfind(['\\', '/']).map_or("", |i| &name[..=i]);
+                    let folder = name
+                        .rfind(['\\', '/'])
+                        .and_then(|i| name.get(..=i))
+                        .unwrap_or_default();
                     out.renamed
                         .insert(key.clone(), format!("{folder}{id}.json"));
                 }

@@ -238,6 +238,11 @@ impl Sides<'_> {
         let mut components = components_used(&self.base.stored, "base", base_docs)?;
         components.extend(components_used(&self.ours.stored, "ours", ours_docs)?);
         components.extend(components_used(&self.theirs.stored, "theirs", theirs_docs)?);
+        // The parsed screens are done with; the merge below needs the memory.
+        drop(side_docs);
+        for side in [&self.base, &self.ours, &self.theirs] {
+            side.forget_parsed();
+        }
         let keep = |key: &str| model.contains(key) || components.contains(key);
         let none = HashMap::new();
         let reduced = [
@@ -371,18 +376,7 @@ pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
         // Every entry is a side's own, or was unpacked again by the reduced merge.
         return Ok(());
     }
-    let mut tops = Vec::new();
-    for (index, entry) in stored.entries.iter().enumerate() {
-        if changed.contains(entry_key(&entry.info.name).as_str()) {
-            let bytes = stored
-                .inflate(index)
-                .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
-            let doc = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
-                .map_err(|e| fallback(format!("merged {}: {e}", entry.info.name)))?;
-            tops.push(Arc::new(doc));
-        }
-    }
-    let components = components_used(&stored, "the merged app", &tops)?;
+    let components = changed_components_used(&stored, &changed)?;
     let reduced = reduced_archive(
         &stored,
         "the merged app",
@@ -398,6 +392,34 @@ pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
     unpack_app(&app, "merged app", &opts)
         .map_err(|e| fallback(format!("the merged app does not unpack: {e}")))?;
     Ok(())
+}
+
+/// [`components_used`] by the changed top controls of the merged app. Their parsed documents
+/// are dropped before the app is unpacked again, which parses them once more: a merge of many
+/// screens would otherwise hold both.
+fn changed_components_used(
+    stored: &StoredArchive<'_>,
+    changed: &BTreeSet<&str>,
+) -> Decided<BTreeSet<String>> {
+    let has_components = stored
+        .entries
+        .iter()
+        .any(|e| is_component_definition(&entry_key(&e.info.name)));
+    if !has_components {
+        return Ok(BTreeSet::new());
+    }
+    let mut tops = Vec::new();
+    for (index, entry) in stored.entries.iter().enumerate() {
+        if changed.contains(entry_key(&entry.info.name).as_str()) {
+            let bytes = stored
+                .inflate(index)
+                .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
+            let doc = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
+                .map_err(|e| fallback(format!("merged {}: {e}", entry.info.name)))?;
+            tops.push(Arc::new(doc));
+        }
+    }
+    components_used(stored, "the merged app", &tops)
 }
 
 #[cfg(test)]
