@@ -1,7 +1,7 @@
 //! The tree-less checksum value of JSON entries against the tree path, on every JSON entry of
 //! the corpus; and (ignored) its timing on the largest app.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use msapp_merge::checksum::{json_entry_value, json_value};
@@ -9,22 +9,9 @@ use msapp_merge::container::{Limits, read_archive};
 use msapp_merge::json;
 use msapp_merge::model::is_json_name;
 
-fn corpus() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-}
-
-fn corpus_apps() -> Vec<PathBuf> {
-    let mut apps: Vec<PathBuf> = std::fs::read_dir(corpus().join("apps"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "msapp"))
-        .collect();
-    for pair in std::fs::read_dir(corpus().join("pairs")).unwrap() {
-        apps.push(pair.unwrap().path().join("app.msapp"));
-    }
-    apps.sort();
-    apps
-}
+#[path = "merge_common/mod.rs"]
+mod common;
+use common::{app_path, corpus_apps};
 
 fn json_entries(app: &Path) -> Vec<(String, Vec<u8>)> {
     let bytes = std::fs::read(app).unwrap();
@@ -76,7 +63,7 @@ fn median_of_5(mut run: impl FnMut()) -> Duration {
 #[test]
 #[ignore = "timing; run in release"]
 fn time_tree_and_tape_on_the_largest_app() {
-    let app = corpus().join("apps/EmptyLocalDBRefsHashMismatchProperties.msapp");
+    let app = app_path("EmptyLocalDBRefsHashMismatchProperties");
     let entries = json_entries(&app);
     let total: usize = entries.iter().map(|(_, b)| b.len()).sum();
     let tree = median_of_5(|| {

@@ -438,6 +438,17 @@ fn studio_save(tree: &SourceTree) -> Vec<u8> {
     pack_bytes(&back)
 }
 
+/// `tree` with a new label in `screen`, saved as Studio saves it.
+fn with_new_label(tree: &SourceTree, screen: &str, name: &str) -> Vec<u8> {
+    let mut t = tree.clone();
+    add_control(
+        &mut t,
+        screen,
+        new_control(name, "label", &[("Text", "\"new\"")]),
+    );
+    studio_save(&t)
+}
+
 fn counter_of(bytes: &[u8]) -> Option<i64> {
     read_json(&unpack_bytes(bytes, "app"), "CanvasManifest.json")
         .get("Properties")?
@@ -503,13 +514,7 @@ fn a_control_renamed_on_one_side_keeps_its_id_beside_new_controls_of_the_other()
     let (file, [(a, _), _]) = two_leaves_in_one_file(&tree).unwrap();
     let screen = blocks(&tree)[&file].name.clone();
     let base = pack_bytes(&tree);
-    let mut o = tree.clone();
-    add_control(
-        &mut o,
-        &screens[0],
-        new_control("OursNew", "label", &[("Text", "\"o\"")]),
-    );
-    let ours = studio_save(&o);
+    let ours = with_new_label(&tree, &screens[0], "OursNew");
     let mut t = tree.clone();
     rename_control(&mut t, &a, "RenamedByTheirs");
     add_control(
@@ -749,13 +754,7 @@ fn a_new_screen_on_one_side_and_new_controls_on_the_other_stay_on_the_fast_path(
         let tree = save(&load(app));
         let screens = screen_names(&tree);
         let base = pack_bytes(&tree);
-        let mut o = tree.clone();
-        add_control(
-            &mut o,
-            &screens[0],
-            new_control("OursNew", "label", &[("Text", "\"o\"")]),
-        );
-        let ours = studio_save(&o);
+        let ours = with_new_label(&tree, &screens[0], "OursNew");
         let mut t = tree.clone();
         add_screen(
             &mut t,

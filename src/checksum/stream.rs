@@ -500,7 +500,7 @@ impl Lexer<'_> {
 
     fn number(&mut self) -> Step<()> {
         let start = self.pos;
-        let end = scan_number(self.src, start).ok_or(Rejected)?;
+        let end = json::scan_number(self.src, start).ok_or(Rejected)?;
         if self.src.get(end).is_some_and(u8::is_ascii_digit) {
             return Err(Rejected);
         }
@@ -582,14 +582,6 @@ fn unescape(text: &str, start: usize, out: &mut impl Decoded) -> Step<usize> {
 /// Decodes the escape at `at` (a backslash) into `out`; the index after it.
 fn escape(src: &[u8], at: usize, out: &mut impl Decoded) -> Step<usize> {
     let simple = match src.get(at + 1) {
-        Some(b'"') => '"',
-        Some(b'\\') => '\\',
-        Some(b'/') => '/',
-        Some(b'b') => '\u{8}',
-        Some(b'f') => '\u{c}',
-        Some(b'n') => '\n',
-        Some(b'r') => '\r',
-        Some(b't') => '\t',
         Some(b'u') => {
             let unit = hex4(src, at)?;
             if !(0xD800..0xE000).contains(&unit) {
@@ -607,7 +599,8 @@ fn escape(src: &[u8], at: usize, out: &mut impl Decoded) -> Step<usize> {
             out.push(char::from_u32(scalar).unwrap_or('\u{fffd}'));
             return Ok(at + 12);
         }
-        _ => return Err(Rejected),
+        Some(&b) => json::simple_escape(b).ok_or(Rejected)?,
+        None => return Err(Rejected),
     };
     out.push(simple);
     Ok(at + 2)
@@ -653,45 +646,6 @@ fn hex4(src: &[u8], at: usize) -> Step<u32> {
         unit = unit * 16 + nibble;
     }
     Ok(unit)
-}
-
-/// Index just past the RFC 8259 number starting at `start`, or `None` when the syntax is
-/// wrong there (the rule of the JSON parser's own scanner).
-fn scan_number(b: &[u8], start: usize) -> Option<usize> {
-    let digits_from = |mut i: usize| {
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        i
-    };
-    let mut i = start;
-    if b.get(i) == Some(&b'-') {
-        i += 1;
-    }
-    match b.get(i) {
-        Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => i = digits_from(i + 1),
-        _ => return None,
-    }
-    if b.get(i) == Some(&b'.') {
-        let end = digits_from(i + 1);
-        if end == i + 1 {
-            return None;
-        }
-        i = end;
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        let end = digits_from(i);
-        if end == i {
-            return None;
-        }
-        i = end;
-    }
-    Some(i)
 }
 
 #[cfg(test)]

@@ -59,6 +59,21 @@ pub fn parse_bytes_nested(bytes: &[u8], max_depth: usize) -> Result<Json, JsonEr
     }
 }
 
+/// The character a one-letter escape (`\\n`, `\\"` ...) stands for.
+pub(crate) fn simple_escape(letter: u8) -> Option<char> {
+    Some(match letter {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        _ => return None,
+    })
+}
+
 /// The index of the closing quote of a string literal, scanning from `from` (inside it) and
 /// skipping escaped characters; the input's length when it is unterminated.
 fn raw_string_end(src: &[u8], from: usize) -> usize {
@@ -336,14 +351,6 @@ impl<'a> Parser<'a> {
     /// Decodes the escape at `at` (a backslash) and returns the index after it.
     fn escape(&self, at: usize, out: &mut String) -> Parsed<usize> {
         let simple = match self.src.get(at + 1) {
-            Some(b'"') => '"',
-            Some(b'\\') => '\\',
-            Some(b'/') => '/',
-            Some(b'b') => '\u{8}',
-            Some(b'f') => '\u{c}',
-            Some(b'n') => '\n',
-            Some(b'r') => '\r',
-            Some(b't') => '\t',
             Some(b'u') => {
                 let unit = self.hex4(at)?;
                 if !(0xD800..0xE000).contains(&unit) {
@@ -370,7 +377,11 @@ impl<'a> Parser<'a> {
                 out.push(char::from_u32(scalar).unwrap_or('\u{fffd}'));
                 return Ok(at + 12);
             }
-            _ => return Err(self.error(at, "invalid escape sequence")),
+            Some(&b) => match simple_escape(b) {
+                Some(c) => c,
+                None => return Err(self.error(at, "invalid escape sequence")),
+            },
+            None => return Err(self.error(at, "invalid escape sequence")),
         };
         out.push(simple);
         Ok(at + 2)
