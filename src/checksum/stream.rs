@@ -581,29 +581,9 @@ fn unescape(text: &str, start: usize, out: &mut impl Decoded) -> Step<usize> {
 
 /// Decodes the escape at `at` (a backslash) into `out`; the index after it.
 fn escape(src: &[u8], at: usize, out: &mut impl Decoded) -> Step<usize> {
-    let simple = match src.get(at + 1) {
-        Some(b'u') => {
-            let unit = hex4(src, at)?;
-            if !(0xD800..0xE000).contains(&unit) {
-                out.push(char::from_u32(unit).unwrap_or('\u{fffd}'));
-                return Ok(at + 6);
-            }
-            if unit >= 0xDC00 || src.get(at + 6..at + 8) != Some(b"\\u") {
-                return Err(Rejected);
-            }
-            let low = hex4(src, at + 6)?;
-            if !(0xDC00..0xE000).contains(&low) {
-                return Err(Rejected);
-            }
-            let scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-            out.push(char::from_u32(scalar).unwrap_or('\u{fffd}'));
-            return Ok(at + 12);
-        }
-        Some(&b) => json::simple_escape(b).ok_or(Rejected)?,
-        None => return Err(Rejected),
-    };
-    out.push(simple);
-    Ok(at + 2)
+    let (c, next) = json::decode_escape(src, at).map_err(|_| Rejected)?;
+    out.push(c);
+    Ok(next)
 }
 
 /// The index of the first quote, backslash or control character at or after `from` (the
@@ -635,17 +615,6 @@ fn skip_plain(src: &[u8], from: usize) -> usize {
         i += 1;
     }
     src.len()
-}
-
-/// The code unit of the `\uXXXX` escape starting at `at`.
-fn hex4(src: &[u8], at: usize) -> Step<u32> {
-    let digits = src.get(at + 2..at + 6).ok_or(Rejected)?;
-    let mut unit = 0;
-    for &d in digits {
-        let nibble = char::from(d).to_digit(16).ok_or(Rejected)?;
-        unit = unit * 16 + nibble;
-    }
-    Ok(unit)
 }
 
 #[cfg(test)]

@@ -59,18 +59,59 @@ pub fn parse_bytes_nested(bytes: &[u8], max_depth: usize) -> Result<Json, JsonEr
     }
 }
 
-/// The character a one-letter escape (`\\n`, `\\"` ...) stands for.
-pub(crate) fn simple_escape(letter: u8) -> Option<char> {
-    Some(match letter {
-        b'"' => '"',
-        b'\\' => '\\',
-        b'/' => '/',
-        b'b' => '\u{8}',
-        b'f' => '\u{c}',
-        b'n' => '\n',
-        b'r' => '\r',
-        b't' => '\t',
-        _ => return None,
+/// Why an escape sequence does not decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BadEscape {
+    /// Not one of JSON's escapes.
+    Unknown,
+    /// `\u` without four hex digits, at this index.
+    Hex(usize),
+    /// A low surrogate with no high one before it.
+    LoneLow(u32),
+    /// A high surrogate not followed by a low one.
+    LoneHigh(u32),
+}
+
+/// Decodes the escape at `at` (a backslash): the character and the index after the escape.
+/// Surrogates must come in pairs, which decode to one character (text cannot hold a lone one).
+/// Shared by the tree parser and the checksum's tree-less walk, which must accept alike.
+pub(crate) fn decode_escape(src: &[u8], at: usize) -> Result<(char, usize), BadEscape> {
+    let simple = match src.get(at + 1) {
+        Some(b'u') => {
+            let unit = hex4(src, at)?;
+            if !(0xD800..0xE000).contains(&unit) {
+                return Ok((char::from_u32(unit).unwrap_or('\u{fffd}'), at + 6));
+            }
+            if unit >= 0xDC00 {
+                return Err(BadEscape::LoneLow(unit));
+            }
+            let pair_follows = src.get(at + 6..at + 8) == Some(b"\\u");
+            let low = if pair_follows { hex4(src, at + 6)? } else { 0 };
+            if !(0xDC00..0xE000).contains(&low) {
+                return Err(BadEscape::LoneHigh(unit));
+            }
+            let scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+            return Ok((char::from_u32(scalar).unwrap_or('\u{fffd}'), at + 12));
+        }
+        Some(b'"') => '"',
+        Some(b'\\') => '\\',
+        Some(b'/') => '/',
+        Some(b'b') => '\u{8}',
+        Some(b'f') => '\u{c}',
+        Some(b'n') => '\n',
+        Some(b'r') => '\r',
+        Some(b't') => '\t',
+        _ => return Err(BadEscape::Unknown),
+    };
+    Ok((simple, at + 2))
+}
+
+/// The code unit of the `\uXXXX` escape starting at `at`.
+fn hex4(src: &[u8], at: usize) -> Result<u32, BadEscape> {
+    let digits = src.get(at + 2..at + 6).ok_or(BadEscape::Hex(at))?;
+    digits.iter().try_fold(0, |unit, &d| {
+        let nibble = char::from(d).to_digit(16).ok_or(BadEscape::Hex(at))?;
+        Ok(unit * 16 + nibble)
     })
 }
 
@@ -350,51 +391,25 @@ impl<'a> Parser<'a> {
 
     /// Decodes the escape at `at` (a backslash) and returns the index after it.
     fn escape(&self, at: usize, out: &mut String) -> Parsed<usize> {
-        let simple = match self.src.get(at + 1) {
-            Some(b'u') => {
-                let unit = self.hex4(at)?;
-                if !(0xD800..0xE000).contains(&unit) {
-                    out.push(char::from_u32(unit).unwrap_or('\u{fffd}'));
-                    return Ok(at + 6);
-                }
-                if unit >= 0xDC00 {
-                    return Err(self.error(
-                        at,
-                        format!("lone low surrogate \\u{unit:04X} (not representable as text)"),
-                    ));
-                }
-                let pair_follows = self.src.get(at + 6..at + 8) == Some(b"\\u");
-                let low = if pair_follows { self.hex4(at + 6)? } else { 0 };
-                if !(0xDC00..0xE000).contains(&low) {
-                    return Err(self.error(
-                        at,
-                        format!(
-                            "lone high surrogate \\u{unit:04X} (not followed by a low surrogate; not representable as text)"
-                        ),
-                    ));
-                }
-                let scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                out.push(char::from_u32(scalar).unwrap_or('\u{fffd}'));
-                return Ok(at + 12);
+        match decode_escape(self.src, at) {
+            Ok((c, next)) => {
+                out.push(c);
+                Ok(next)
             }
-            Some(&b) => match simple_escape(b) {
-                Some(c) => c,
-                None => return Err(self.error(at, "invalid escape sequence")),
-            },
-            None => return Err(self.error(at, "invalid escape sequence")),
-        };
-        out.push(simple);
-        Ok(at + 2)
-    }
-
-    /// The four hex digits of the `\uXXXX` escape starting at `at`.
-    fn hex4(&self, at: usize) -> Parsed<u32> {
-        let digits = self.src.get(at + 2..at + 6).unwrap_or_default();
-        let text = std::str::from_utf8(digits).unwrap_or_default();
-        if digits.len() == 4 && digits.iter().all(u8::is_ascii_hexdigit) {
-            u32::from_str_radix(text, 16).map_err(|_| self.error(at, "invalid \\u escape"))
-        } else {
-            Err(self.error(at, "invalid \\u escape (needs four hex digits)"))
+            Err(BadEscape::Unknown) => Err(self.error(at, "invalid escape sequence")),
+            Err(BadEscape::Hex(at)) => {
+                Err(self.error(at, "invalid \\u escape (needs four hex digits)"))
+            }
+            Err(BadEscape::LoneLow(unit)) => Err(self.error(
+                at,
+                format!("lone low surrogate \\u{unit:04X} (not representable as text)"),
+            )),
+            Err(BadEscape::LoneHigh(unit)) => Err(self.error(
+                at,
+                format!(
+                    "lone high surrogate \\u{unit:04X} (not followed by a low surrogate; not representable as text)"
+                ),
+            )),
         }
     }
 }
