@@ -17,7 +17,7 @@
 mod added;
 mod screens;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -595,39 +595,6 @@ fn contains_marker(bytes: &[u8]) -> bool {
     bytes.windows(7).any(|w| w == b"<<<<<<<")
 }
 
-/// The facts that must stay unique across the app, of every control in a `Controls\*.json`.
-fn control_facts(doc: &Json, facts: &mut BTreeSet<String>) {
-    fn walk(control: &Json, top: bool, facts: &mut BTreeSet<String>) {
-        let Some(object) = control.as_object() else {
-            return;
-        };
-        if let Some(name) = object.get("Name").and_then(Json::as_str) {
-            facts.insert(format!("name {name}"));
-        }
-        if let Some(id) = object.get("ControlUniqueId") {
-            facts.insert(format!("id {}", json::to_compact_string(id)));
-        }
-        if top {
-            if let Some(index) = object.get("Index") {
-                facts.insert(format!("screen index {}", json::to_compact_string(index)));
-            }
-        } else if let Some(order) = object.get("PublishOrderIndex") {
-            facts.insert(format!("publish order {}", json::to_compact_string(order)));
-        }
-        for child in object
-            .get("Children")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-        {
-            walk(child, false, facts);
-        }
-    }
-    if let Some(top) = doc.get("TopParent") {
-        walk(top, true, facts);
-    }
-}
-
 fn object_of(json: &Json, what: &str) -> Decided<Object> {
     let object = json
         .as_object()
@@ -807,28 +774,6 @@ mod tests {
         assert_eq!(
             counter(merge_properties(Some(&b), &o, &b).unwrap()),
             Json::str("12")
-        );
-    }
-
-    #[test]
-    fn facts_cover_names_ids_and_order() {
-        let doc = j(
-            r#"{"TopParent":{"Name":"S","ControlUniqueId":"4","Index":1,"PublishOrderIndex":0,
-            "Children":[{"Name":"B","ControlUniqueId":"5","PublishOrderIndex":3}]}}"#,
-        );
-        let mut facts = BTreeSet::new();
-        control_facts(&doc, &mut facts);
-        let facts: Vec<_> = facts.into_iter().collect();
-        assert_eq!(
-            facts,
-            [
-                "id \"4\"",
-                "id \"5\"",
-                "name B",
-                "name S",
-                "publish order 3",
-                "screen index 1"
-            ]
         );
     }
 

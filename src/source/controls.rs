@@ -458,11 +458,10 @@ impl Splitter<'_> {
 
     fn record_ids(&mut self, name: &str, control: &Object) -> Result<()> {
         match control.get("ControlUniqueId").and_then(Json::as_str) {
-            Some(id) => match id.parse::<i64>() {
-                Ok(n) if n.to_string() == id => {
-                    self.entropy
-                        .map_set("ControlUniqueIds", name, Json::from_i64(n))
-                }
+            Some(id) => match integer_id(id) {
+                Some(n) => self
+                    .entropy
+                    .map_set("ControlUniqueIds", name, Json::from_i64(n)),
                 _ => self.entropy.map_set(
                     "ControlUniqueGuids",
                     name,
@@ -481,6 +480,12 @@ impl Splitter<'_> {
         }
         Ok(())
     }
+}
+
+/// A `ControlUniqueId` that is the canonical spelling of an integer (entropy files those under
+/// `ControlUniqueIds`; any other, GUIDs above all, under `ControlUniqueGuids`).
+pub(crate) fn integer_id(raw: &str) -> Option<i64> {
+    raw.parse::<i64>().ok().filter(|n| n.to_string() == raw)
 }
 
 /// `[DefaultRule, InvariantScript]` as stored in entropy.

@@ -19,34 +19,41 @@ use super::{Decided, LAST_ID, Plan, Side, Sides, Source, Which, entry_key, fallb
 use crate::json::{self, Json};
 use crate::merge::checksum_cache::Digest;
 use crate::merge::tree::raised_id_counter;
+use crate::source::controls::integer_id;
 use crate::source::unpack::control_folder;
 
 /// A control as the app-wide uniqueness rules see it.
 #[derive(Debug)]
-struct Identity {
-    name: String,
-    /// `ControlUniqueId` when it is an integer (others are GUIDs, which are not renumbered).
-    id: Option<i64>,
-    guid: Option<String>,
-    publish: Option<Json>,
+pub(super) struct Identity {
+    pub name: String,
+    /// `ControlUniqueId` when it is an integer: the ids both sides number from one counter.
+    pub id: Option<i64>,
+    /// Any other `ControlUniqueId` (GUIDs), never renumbered.
+    pub other_id: Option<String>,
+    pub publish: Option<Json>,
     /// A screen, the App or a component definition: Studio numbers every one's publish order
     /// 0, so only the controls inside them keep theirs apart.
-    top: bool,
+    pub top: bool,
 }
 
 impl Identity {
-    fn distinct_publish(&self) -> Option<&Json> {
+    pub fn distinct_publish(&self) -> Option<&Json> {
         self.publish.as_ref().filter(|_| !self.top)
     }
 }
 
-fn identities(doc: &Json, out: &mut Vec<Identity>) {
+/// Every control of a `Controls\*.json`-like document, its top parent first.
+pub(super) fn identities(doc: &Json, out: &mut Vec<Identity>) {
     fn walk(control: &Json, top: bool, out: &mut Vec<Identity>) {
         let Some(object) = control.as_object() else {
             return;
         };
-        let raw_id = object.get("ControlUniqueId").and_then(Json::as_str);
-        let id = raw_id.and_then(integer_id);
+        let raw_id = object.get("ControlUniqueId");
+        let id = raw_id.and_then(Json::as_str).and_then(integer_id);
+        let other_id = raw_id.filter(|_| id.is_none()).map(|raw| match raw {
+            Json::String(s) => s.to_ascii_lowercase(),
+            other => json::to_compact_string(other),
+        });
         out.push(Identity {
             name: object
                 .get("Name")
@@ -54,7 +61,7 @@ fn identities(doc: &Json, out: &mut Vec<Identity>) {
                 .unwrap_or_default()
                 .to_string(),
             id,
-            guid: raw_id.filter(|_| id.is_none()).map(str::to_ascii_lowercase),
+            other_id,
             publish: object.get("PublishOrderIndex").cloned(),
             top,
         });
@@ -70,11 +77,6 @@ fn identities(doc: &Json, out: &mut Vec<Identity>) {
     if let Some(top) = doc.get("TopParent") {
         walk(top, true, out);
     }
-}
-
-/// An id as unpack files it under `ControlUniqueIds` (the canonical spelling of an integer).
-fn integer_id(raw: &str) -> Option<i64> {
-    raw.parse::<i64>().ok().filter(|n| n.to_string() == raw)
 }
 
 /// The largest id and publish order in one entry, folded as the model merge folds its
@@ -187,10 +189,10 @@ impl Sides<'_> {
             .iter()
             .filter(|c| !theirs_had.contains(&c.name))
             .collect();
-        let ours_guids: HashSet<&str> = ours_now
+        let ours_other_ids: HashSet<&str> = ours_now
             .iter()
             .filter(|c| ours_added.contains(c.name.as_str()))
-            .filter_map(|c| c.guid.as_deref())
+            .filter_map(|c| c.other_id.as_deref())
             .collect();
         for c in &theirs_added {
             if ours_added.contains(c.name.as_str()) {
@@ -199,7 +201,7 @@ impl Sides<'_> {
                     c.name
                 )));
             }
-            if let Some(guid) = c.guid.as_deref().filter(|g| ours_guids.contains(g)) {
+            if let Some(guid) = c.other_id.as_deref().filter(|g| ours_other_ids.contains(g)) {
                 return Err(fallback(format!(
                     "both sides added controls with the same id {guid}"
                 )));

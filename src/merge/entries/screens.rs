@@ -13,6 +13,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use super::added::identities;
 use super::{Decided, Plan, Side, Sides, Source, StoredArchive, entry_key, fallback};
 use crate::app::{parse_msapp, unpack_app};
 use crate::container::{ArchiveWriter, Limits};
@@ -171,12 +172,24 @@ fn top(doc: &Json) -> Option<&Json> {
     doc.get("TopParent")
 }
 
-/// The facts that must stay unique app-wide, without the screen's own place in the order
-/// (checked separately).
+/// What must stay unique app-wide in a top control: names, ids and the publish orders of
+/// the controls inside it (its own place in the screen order is checked separately).
 fn facts(doc: &Json) -> BTreeSet<String> {
+    let mut controls = Vec::new();
+    identities(doc, &mut controls);
     let mut facts = BTreeSet::new();
-    super::control_facts(doc, &mut facts);
-    facts.retain(|f| !f.starts_with("screen index "));
+    for c in controls {
+        facts.insert(format!("name {}", c.name));
+        if let Some(id) = c.id {
+            facts.insert(format!("id {id}"));
+        }
+        if let Some(id) = &c.other_id {
+            facts.insert(format!("id {id}"));
+        }
+        if let Some(order) = c.distinct_publish() {
+            facts.insert(format!("publish order {}", json::to_compact_string(order)));
+        }
+    }
     facts
 }
 
@@ -448,6 +461,30 @@ mod tests {
             pa_yaml_changed: [false, false],
             checksum_from: None,
         }
+    }
+
+    #[test]
+    fn facts_cover_names_ids_and_order() {
+        let doc = json::parse(
+            r#"{"TopParent":{"Name":"S","ControlUniqueId":"4","Index":1,"PublishOrderIndex":0,
+            "Children":[{"Name":"B","ControlUniqueId":"5","PublishOrderIndex":3},
+            {"Name":"G","ControlUniqueId":"AB-cd","PublishOrderIndex":4}]}}"#,
+        )
+        .unwrap();
+        let facts: Vec<_> = facts(&doc).into_iter().collect();
+        assert_eq!(
+            facts,
+            [
+                "id 4",
+                "id 5",
+                "id ab-cd",
+                "name B",
+                "name G",
+                "name S",
+                "publish order 3",
+                "publish order 4"
+            ]
+        );
     }
 
     #[test]
