@@ -77,10 +77,16 @@ fn instances(doc: &Json, out: &mut BTreeSet<String>) {
 /// The keys of the component definitions that `tops` use, directly or through other
 /// definitions: unpacking an instance compares it with its definition, and nothing else of a
 /// definition matters to a screen (most of a component-heavy app is definitions).
+/// What a component definition entry holds for [`components_used`]: its template name and the
+/// templates it instantiates. Keyed by the entry's fingerprint, so that a definition the three
+/// sides store alike is read once.
+type DefinitionsSeen = HashMap<[u8; 32], Option<(String, BTreeSet<String>)>>;
+
 fn components_used(
     stored: &StoredArchive<'_>,
     label: &str,
     tops: &[Arc<Json>],
+    seen_definitions: &mut DefinitionsSeen,
 ) -> Decided<BTreeSet<String>> {
     let mut wanted = BTreeSet::new();
     for doc in tops {
@@ -96,21 +102,34 @@ fn components_used(
         if !is_component_definition(&key) {
             continue;
         }
-        let bytes = stored
-            .inflate(index)
-            .map_err(|e| fallback(format!("{label} {}: {e}", entry.info.name)))?;
-        let doc = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
-            .map_err(|e| fallback(format!("{label} {}: {e}", entry.info.name)))?;
-        let Some(name) = top(&doc)
-            .and_then(|t| t.get("Template"))
-            .and_then(|t| t.get("Name"))
-            .and_then(Json::as_str)
-        else {
-            continue;
+        let fingerprint = stored.fingerprint(index);
+        let known = fingerprint.and_then(|f| seen_definitions.get(&f).cloned());
+        let definition = match known {
+            Some(definition) => definition,
+            None => {
+                let bytes = stored
+                    .inflate(index)
+                    .map_err(|e| fallback(format!("{label} {}: {e}", entry.info.name)))?;
+                let doc = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
+                    .map_err(|e| fallback(format!("{label} {}: {e}", entry.info.name)))?;
+                let name = top(&doc)
+                    .and_then(|t| t.get("Template"))
+                    .and_then(|t| t.get("Name"))
+                    .and_then(Json::as_str);
+                let definition = name.map(|name| {
+                    let mut uses = BTreeSet::new();
+                    instances(&doc, &mut uses);
+                    (name.to_string(), uses)
+                });
+                if let Some(f) = fingerprint {
+                    seen_definitions.insert(f, definition.clone());
+                }
+                definition
+            }
         };
-        let mut uses = BTreeSet::new();
-        instances(&doc, &mut uses);
-        definitions.insert(name.to_string(), (key, uses));
+        if let Some((name, uses)) = definition {
+            definitions.insert(name, (key, uses));
+        }
     }
     let mut keys = BTreeSet::new();
     let mut todo: Vec<String> = wanted.iter().cloned().collect();
@@ -248,9 +267,14 @@ impl Sides<'_> {
         }
 
         let [base_docs, ours_docs, theirs_docs] = &side_docs;
-        let mut components = components_used(&self.base.stored, "base", base_docs)?;
-        components.extend(components_used(&self.ours.stored, "ours", ours_docs)?);
-        components.extend(components_used(&self.theirs.stored, "theirs", theirs_docs)?);
+        let mut seen = DefinitionsSeen::new();
+        let mut components = components_used(&self.base.stored, "base", base_docs, &mut seen)?;
+        for (side, label, docs) in [
+            (&self.ours, "ours", ours_docs),
+            (&self.theirs, "theirs", theirs_docs),
+        ] {
+            components.extend(components_used(&side.stored, label, docs, &mut seen)?);
+        }
         // The parsed screens are done with; the merge below needs the memory.
         drop(side_docs);
         for side in [&self.base, &self.ours, &self.theirs] {
@@ -432,7 +456,7 @@ fn changed_components_used(
             tops.push(Arc::new(doc));
         }
     }
-    components_used(stored, "the merged app", &tops)
+    components_used(stored, "the merged app", &tops, &mut DefinitionsSeen::new())
 }
 
 #[cfg(test)]
