@@ -677,12 +677,16 @@ fn merge_entropy(
             .as_f64()
             .map(|v| v as i64)
     };
-    let max_id = [&b, &o, &t]
-        .iter()
-        .filter_map(|j| j.as_ref()?.get("ControlUniqueIds")?.as_object().cloned())
-        .flat_map(|m| m.0.into_iter().filter_map(|(_, v)| v.as_f64()))
-        .fold(0.0, f64::max) as i64;
-    let mut next = max_id + 1;
+    // The largest number any side holds in an entropy map (`floor` when none); new numbers
+    // start above it.
+    let largest = |map: &str, floor: f64| -> i64 {
+        [&b, &o, &t]
+            .iter()
+            .filter_map(|j| j.as_ref()?.get(map)?.as_object())
+            .flat_map(|m| m.iter().filter_map(|(_, v)| v.as_f64()))
+            .fold(floor, f64::max) as i64
+    };
+    let mut next = largest("ControlUniqueIds", 0.0) + 1;
     let mut allocated = 0;
     let mut ids: Vec<(String, i64)> = Vec::new();
     let mut used: HashMap<i64, String> = HashMap::new();
@@ -732,11 +736,7 @@ fn merge_entropy(
     // Publish order: a theirs-only index that clashes gets the next free one, in the same order
     // as the ids, so the result does not depend on where pack happens to meet the control.
     // Top parents are left alone: Studio numbers every screen 0.
-    let max_publish = [&b, &o, &t]
-        .iter()
-        .filter_map(|j| j.as_ref()?.get("PublishOrderIndices")?.as_object().cloned())
-        .flat_map(|m| m.0.into_iter().filter_map(|(_, v)| v.as_f64()))
-        .fold(-1.0, f64::max) as i64;
+    let max_publish = largest("PublishOrderIndices", -1.0);
     if let Some(Json::Object(m)) = e.get_mut("PublishOrderIndices") {
         let mut seen: HashSet<String> = m
             .iter()

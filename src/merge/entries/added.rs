@@ -13,7 +13,7 @@
 //! control of the same entries. Anything else sends the merge to the model.
 
 use sha2::{Digest as _, Sha256};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::{Decided, LAST_ID, Plan, Side, Sides, Source, Which, entry_key, fallback};
 use crate::json::{self, Json};
@@ -150,7 +150,7 @@ impl Sides<'_> {
     /// Controls are unique app-wide by name, id and publish order. Two sides that added the
     /// same name (or a GUID) need the model merge; numbers both sides gave out are settled
     /// here, as the model merge settles them.
-    pub(super) fn settle_added(&self, plan: &Plan) -> Decided<Renumbered> {
+    pub(super) fn settle_added<'p>(&self, plan: &'p Plan) -> Decided<Renumbered> {
         let [ours_keys, theirs_keys] = &plan.controls_changed;
         if ours_keys.is_empty() || theirs_keys.is_empty() {
             return Ok(Renumbered::default());
@@ -158,8 +158,9 @@ impl Sides<'_> {
         // Only the screens changed on both sides are read again (by their merge); keeping the
         // others parsed would hold a whole app's worth of trees on a merge of many changes.
         let merged_later: HashSet<&str> = plan.model_keys().collect();
-        let of = |side: &Side<'_>, keys: &[String]| -> Decided<Vec<Identity>> {
-            let mut all = Vec::new();
+        // The controls of `keys` on `side`, and the entry each one is in.
+        let of = |side: &Side<'_>, keys: &'p [String]| -> Decided<(Vec<Identity>, Vec<&'p str>)> {
+            let (mut all, mut entries) = (Vec::new(), Vec::new());
             for key in keys {
                 if let Some(i) = side.find(key) {
                     let doc = if merged_later.contains(key.as_str()) {
@@ -168,14 +169,15 @@ impl Sides<'_> {
                         side.json_once(i)?
                     };
                     identities(&doc, &mut all);
+                    entries.resize(all.len(), key.as_str());
                 }
             }
-            Ok(all)
+            Ok((all, entries))
         };
-        let ours_now = of(&self.ours, ours_keys)?;
-        let theirs_now = of(&self.theirs, theirs_keys)?;
-        let ours_before = of(&self.base, ours_keys)?;
-        let theirs_before = of(&self.base, theirs_keys)?;
+        let (ours_now, _) = of(&self.ours, ours_keys)?;
+        let (theirs_now, theirs_entries) = of(&self.theirs, theirs_keys)?;
+        let (ours_before, _) = of(&self.base, ours_keys)?;
+        let (theirs_before, _) = of(&self.base, theirs_keys)?;
         let names =
             |all: &[Identity]| -> HashSet<String> { all.iter().map(|c| c.name.clone()).collect() };
         let (ours_had, theirs_had) = (names(&ours_before), names(&theirs_before));
@@ -304,13 +306,22 @@ impl Sides<'_> {
         if new_ids.is_empty() && new_publish.is_empty() {
             return Ok(Renumbered::default());
         }
-        self.rewrite_theirs(theirs_keys, &new_ids, &new_publish)
+        // Only the entries holding a renumbered control are rewritten.
+        let rewritten: BTreeSet<&str> = theirs_now
+            .iter()
+            .zip(&theirs_entries)
+            .filter(|(c, _)| {
+                new_ids.contains_key(c.name.as_str()) || new_publish.contains_key(c.name.as_str())
+            })
+            .map(|(_, key)| *key)
+            .collect();
+        self.rewrite_theirs(&rewritten, &new_ids, &new_publish)
     }
 
     /// Theirs' entries with the new numbers in place.
     fn rewrite_theirs(
         &self,
-        theirs_keys: &[String],
+        keys: &BTreeSet<&str>,
         new_ids: &HashMap<&str, i64>,
         new_publish: &HashMap<&str, i64>,
     ) -> Decided<Renumbered> {
@@ -318,11 +329,11 @@ impl Sides<'_> {
             max_id: new_ids.values().copied().max().unwrap_or(0),
             ..Renumbered::default()
         };
-        for key in theirs_keys {
+        for &key in keys {
             let Some(index) = self.theirs.find(key) else {
                 continue;
             };
-            let mut doc = Json::clone(&*self.theirs.json(index)?);
+            let mut doc = Json::clone(&*self.theirs.json_once(index)?);
             let top_name = doc
                 .get("TopParent")
                 .and_then(|t| t.get("Name"))
@@ -340,10 +351,10 @@ impl Sides<'_> {
                         .and_then(|i| name.get(..=i))
                         .unwrap_or_default();
                     out.renamed
-                        .insert(key.clone(), format!("{folder}{id}.json"));
+                        .insert(key.to_string(), format!("{folder}{id}.json"));
                 }
                 out.entries
-                    .insert(key.clone(), json::to_compact_string(&doc).into_bytes());
+                    .insert(key.to_string(), json::to_compact_string(&doc).into_bytes());
             }
         }
         Ok(out)
