@@ -46,6 +46,10 @@ const CLONE_APP: &str = "AnimationControlIdIsGuid.msapp";
 const CLONE_SCREEN: &str = "Screen2";
 /// The git directory of the warm merge, inside each subject's scratch directory.
 const GIT_DIR: &str = "git";
+/// The git directory textconv-warm runs with, and the one holding the base's renderings that
+/// each run starts from.
+const TEXTCONV_GIT_DIR: &str = "textconv-git";
+const TEXTCONV_WARMED: &str = "textconv-git-warmed";
 
 pub struct Config {
     pub runs: usize,
@@ -138,7 +142,11 @@ pub enum Op {
     /// One new control per side in the same screen, warm cache: both sides give theirs the
     /// same id and publish order, and theirs is renumbered.
     MergeAdds,
+    /// textconv with no store of earlier renderings.
     Textconv,
+    /// textconv of the version with one change, its store warmed by the version before (as
+    /// in `git log -p`, which renders consecutive versions).
+    TextconvWarm,
     Unpack,
     Pack,
     Check,
@@ -155,6 +163,7 @@ impl Op {
             Op::MergeSameScreen => "merge-same-screen".into(),
             Op::MergeAdds => "merge-adds".into(),
             Op::Textconv => "textconv".into(),
+            Op::TextconvWarm => "textconv-warm".into(),
             Op::Unpack => "unpack".into(),
             Op::Pack => "pack".into(),
             Op::Check => "check".into(),
@@ -556,7 +565,21 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
             ops.push(op);
         }
     }
-    ops.extend([Op::Textconv, Op::Unpack]);
+    ops.push(Op::Textconv);
+    // The store textconv-warm starts from: the renderings of the base (untimed).
+    let warmed = Command::new(MERGE_BIN)
+        .current_dir(dir)
+        .env("GIT_DIR", dir.join(TEXTCONV_WARMED))
+        .arg("textconv")
+        .arg(&base)
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if warmed && dir.join("ours-1.msapp").is_file() {
+        ops.push(Op::TextconvWarm);
+    }
+    ops.push(Op::Unpack);
     let tree = dir.join("tree");
     let unpacked = command(Op::Unpack, dir, &base)
         .arg(&tree)
@@ -580,6 +603,12 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
             let out = dir.join(format!("run-{}", op.name()));
             let _ = fs::remove_dir_all(&out);
             let _ = fs::remove_file(&out);
+            if op == Op::TextconvWarm {
+                // Each run starts from the base's renderings, not from the last run's.
+                let _ = fs::remove_dir_all(dir.join(TEXTCONV_GIT_DIR));
+                copy_dir(&dir.join(TEXTCONV_WARMED), &dir.join(TEXTCONV_GIT_DIR))
+                    .map_err(|e| format!("textconv-warm: {e}"))?;
+            }
             let mut cmd = command(op, dir, &base);
             if matches!(
                 op,
@@ -626,6 +655,20 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
         }
     }
     Ok(m)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
 }
 
 fn first_line(text: &str) -> String {
@@ -703,7 +746,14 @@ fn command(op: Op, dir: &Path, base: &Path) -> Command {
         }
         Op::Textconv => {
             let mut c = Command::new(MERGE_BIN);
-            c.arg("textconv").arg(base);
+            c.env("MSAPP_MERGE_NO_CACHE", "1").arg("textconv").arg(base);
+            c
+        }
+        Op::TextconvWarm => {
+            let mut c = Command::new(MERGE_BIN);
+            c.env("GIT_DIR", dir.join(TEXTCONV_GIT_DIR))
+                .arg("textconv")
+                .arg(dir.join("ours-1.msapp"));
             c
         }
         Op::Unpack => {

@@ -220,6 +220,18 @@ fn targets(out: &mut String, measured: &[Measured]) {
                 verdict(r <= 1.0)
             );
         }
+        if let (Some(tc), Some(inflate)) = (big.get(Op::TextconvWarm), inflate)
+            && let Some(r) = ratio(tc.median, inflate)
+        {
+            let _ = writeln!(
+                out,
+                "| textconv of the next version (one change), renderings of the version before kept: ≤ inflating it once | {} vs inflate {} = {:.2}× | {} |",
+                fmt_dur(tc.median),
+                fmt_dur(inflate),
+                r,
+                verdict(r <= 1.0)
+            );
+        }
         if let Some(rss) = big.get(Op::Merge(1)).and_then(|s| s.peak_rss) {
             let r = rss as f64 / big.uncompressed.max(1) as f64;
             let _ = writeln!(
@@ -357,6 +369,7 @@ const COLUMNS: &[(Op, &str)] = &[
     ),
     (Op::Merge(MANY), "merge, 100 changes/side"),
     (Op::Textconv, "textconv"),
+    (Op::TextconvWarm, "textconv, next version"),
     (Op::Unpack, "unpack"),
     (Op::Pack, "pack"),
     (Op::Check, "check"),

@@ -516,12 +516,27 @@ fn run_textconv(a: TextconvArgs) -> ExitCode {
     // A panic is reported on stdout by textconv itself; the default hook would add a
     // backtrace hint to git's output.
     std::panic::set_hook(Box::new(|_| {}));
-    let text = render::textconv_path(&a.file, format);
+    let mut store = render_store();
+    let text = render::textconv_path(&a.file, format, &mut store);
     // A closed pipe (`git log -p | head`) is not an error worth reporting.
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
+    store.save();
     ExitCode::SUCCESS
+}
+
+/// Renderings are kept in the git directory of the repository textconv runs in (git runs it
+/// from the top of the work tree), unless `MSAPP_MERGE_NO_CACHE` is set.
+fn render_store() -> msapp_merge::render::RenderStore {
+    use msapp_merge::render::RenderStore;
+    if std::env::var_os("MSAPP_MERGE_NO_CACHE").is_some() {
+        return RenderStore::disabled();
+    }
+    std::env::current_dir()
+        .ok()
+        .and_then(|dir| msapp_merge::git::find_git_dir(&dir))
+        .map_or_else(RenderStore::disabled, |dir| RenderStore::in_git_dir(&dir))
 }
 
 // ---- check ----

@@ -336,6 +336,60 @@ fn git_shows_a_formula_change_as_one_line_under_its_control() {
 }
 
 #[test]
+fn git_log_keeps_renderings_in_the_git_directory_and_shows_the_same() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("repo");
+    let install = sb.run(&repo, &["install", "--local"]);
+    assert!(install.status.success(), "{}", support::stderr(&install));
+    // Both versions saved by pack, so they share the entries the edit did not touch.
+    fs::write(
+        repo.join("App.msapp"),
+        edited_my_weather("Y: =130\n", "Y: =130\n"),
+    )
+    .unwrap();
+    sb.commit_all(&repo, "add app");
+    fs::write(
+        repo.join("App.msapp"),
+        edited_my_weather("Y: =130\n", "Y: =140\n"),
+    )
+    .unwrap();
+    sb.commit_all(&repo, "move Label2");
+    fs::create_dir(repo.join("sub dir")).unwrap();
+
+    // git runs textconv from the top of the work tree, wherever it was started.
+    let no_git_cache = ["-c", "diff.msapp.cachetextconv=false"];
+    let log = |cwd: &std::path::Path, no_store: bool| {
+        let mut command = sb.command("git", cwd);
+        command
+            .args(no_git_cache)
+            .args(["log", "-p", "--format=%s", "--", ":/App.msapp"]);
+        if no_store {
+            command.env("MSAPP_MERGE_NO_CACHE", "1");
+        }
+        let out = command.output().unwrap();
+        assert!(out.status.success(), "{}", support::stderr(&out));
+        stdout(&out)
+    };
+    let store = repo.join(".git/msapp-merge/textconv");
+    let fresh = log(&repo, true);
+    assert!(!store.exists(), "MSAPP_MERGE_NO_CACHE keeps nothing");
+    assert!(fresh.contains("+        Y: =140"), "{fresh}");
+    let first = log(&repo.join("sub dir"), false);
+    let kept = fs::read_dir(&store).unwrap().count();
+    // The App and the screen of each version (the screen changed) and the data sources.
+    assert_eq!(
+        kept,
+        4,
+        "{:?}",
+        fs::read_dir(&store).unwrap().collect::<Vec<_>>()
+    );
+    let again = log(&repo, false);
+    assert_eq!(first, fresh);
+    assert_eq!(again, fresh);
+    assert_eq!(fs::read_dir(&store).unwrap().count(), kept);
+}
+
+#[test]
 fn a_corrupt_app_in_history_does_not_break_git_log() {
     let sb = Sandbox::new();
     let repo = sb.repo("repo");

@@ -272,6 +272,30 @@ pub(crate) fn git_failure(args: &[OsString], out: &Output) -> Error {
     )
 }
 
+/// The git directory of the repository around `start`, found without running git: `GIT_DIR`
+/// when set, else the nearest `.git` directory or `.git` file (`gitdir: ...`, worktrees and
+/// submodules) above it. For caches, where a wrong answer only costs time: git runs textconv
+/// from the top of the work tree without telling it the git directory, and starting `git
+/// rev-parse` would cost more than a cached rendering.
+pub fn find_git_dir(start: &Path) -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("GIT_DIR") {
+        return Some(start.join(dir));
+    }
+    for dir in start.ancestors() {
+        let dot_git = dir.join(".git");
+        let Ok(meta) = std::fs::metadata(&dot_git) else {
+            continue;
+        };
+        if meta.is_dir() {
+            return Some(dot_git);
+        }
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let target = text.lines().next()?.strip_prefix("gitdir:")?.trim();
+        return Some(dir.join(target));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,5 +322,28 @@ mod tests {
         assert_eq!(GitVersion::parse("git version x.y"), None);
         assert!(GitVersion::new(2, 39, 5) < GitVersion::LABELS);
         assert!(GitVersion::new(2, 47, 3) >= GitVersion::LABELS);
+    }
+
+    #[test]
+    fn the_git_directory_is_found_from_any_folder_of_a_work_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(repo.join("a/b")).unwrap();
+        if std::env::var_os("GIT_DIR").is_none() {
+            assert_eq!(find_git_dir(&repo.join("a/b")), Some(repo.join(".git")));
+            // A linked work tree names its git directory in a `.git` file.
+            let linked = dir.path().join("linked");
+            std::fs::create_dir_all(&linked).unwrap();
+            std::fs::write(
+                linked.join(".git"),
+                "gitdir: ../repo/.git/worktrees/linked\n",
+            )
+            .unwrap();
+            assert_eq!(
+                find_git_dir(&linked),
+                Some(linked.join("../repo/.git/worktrees/linked"))
+            );
+        }
     }
 }

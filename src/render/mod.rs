@@ -6,9 +6,11 @@
 //! a hash, so a diff shows exactly the changes a maker made, one fact per line.
 
 mod flatten;
+pub mod store;
 pub mod textconv;
 
-pub use textconv::{cannot_show, render, textconv, textconv_path};
+pub use store::RenderStore;
+pub use textconv::{cannot_show, render, render_with, textconv, textconv_path, textconv_with};
 
 /// How `textconv` writes controls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -18,8 +18,9 @@
 //! 5. `Assets/`: `path  size bytes  sha256:...`;
 //! 6. `Other files`: every other file of the tree with its size and hash.
 //!
-//! Left out on purpose: entropy, editor state, the checksum, app-checker results, and settings
-//! that change on every save (`LastControlUniqueId`, error counts). The output is LF-only,
+//! Left out on purpose: entropy, editor state, the checksum, app-checker results,
+//! `ControlTemplates.json` (derived from every control's template), and settings that change
+//! on every save (`LastControlUniqueId`, error counts). The output is LF-only,
 //! never coloured, and identical for identical app content.
 //!
 //! It never fails: a file that cannot be shown becomes one line
@@ -44,6 +45,9 @@ use crate::source::unpack::{UnpackOptions, control_folder};
 
 use super::TextFormat;
 use super::flatten::{self, digest, scalar};
+use super::store::RenderStore;
+
+mod reuse;
 
 /// Entries that only hold derived or volatile data; the tree would put them under `Entropy/`.
 const VOLATILE_ENTRIES: &[&str] = &["AppCheckerResult.sarif", "checksum.json"];
@@ -85,6 +89,9 @@ const NOT_OTHER_PREFIXES: &[&str] = &[
     "Assets/",
 ];
 
+/// Derived from the templates of all controls; the templates themselves show as `pkgs/` files.
+const NOT_SHOWN_FILES: &[&str] = &["ControlTemplates.json"];
+
 /// Data-source strings longer than this are shown as a digest.
 const INLINE_FIELD_MAX: usize = 200;
 
@@ -94,18 +101,31 @@ pub fn cannot_show(label: &str, reason: &str) -> String {
     format!("msapp-merge: cannot show {label}: {reason}\n")
 }
 
-/// Reads `path` and renders it; never fails (see [`textconv`]).
-pub fn textconv_path(path: &Path, format: TextFormat) -> String {
+/// Reads `path` and renders it, reusing renderings from `store`; never fails (see
+/// [`textconv`]).
+pub fn textconv_path(path: &Path, format: TextFormat, store: &mut RenderStore) -> String {
     let label = path.display().to_string();
     match std::fs::read(path) {
-        Ok(bytes) => textconv(&bytes, &label, format),
+        Ok(bytes) => textconv_with(&bytes, &label, format, store),
         Err(e) => cannot_show(&label, &e.to_string()),
     }
 }
 
 /// Renders an app; on any error, and even on a bug that panics, returns the explanation instead.
 pub fn textconv(bytes: &[u8], label: &str, format: TextFormat) -> String {
-    match panic::catch_unwind(AssertUnwindSafe(|| render(bytes, label, format))) {
+    textconv_with(bytes, label, format, &mut RenderStore::disabled())
+}
+
+/// [`textconv`], reusing renderings from `store` and adding to it.
+pub fn textconv_with(
+    bytes: &[u8],
+    label: &str,
+    format: TextFormat,
+    store: &mut RenderStore,
+) -> String {
+    match panic::catch_unwind(AssertUnwindSafe(|| {
+        render_with(bytes, label, format, store)
+    })) {
         Ok(Ok(text)) => text,
         Ok(Err(e)) => cannot_show(label, &reason(&e, label)),
         Err(payload) => {
@@ -125,6 +145,16 @@ pub fn textconv(bytes: &[u8], label: &str, format: TextFormat) -> String {
 /// Renders an app. Errors only when the bytes are not a readable zip; an app that is a zip but
 /// cannot be unpacked is rendered as the explanation line plus a listing of its entries.
 pub fn render(bytes: &[u8], label: &str, format: TextFormat) -> Result<String> {
+    render_with(bytes, label, format, &mut RenderStore::disabled())
+}
+
+/// [`render`], reusing renderings from `store` and adding to it. The text is the same.
+pub fn render_with(
+    bytes: &[u8],
+    label: &str,
+    format: TextFormat,
+    store: &mut RenderStore,
+) -> Result<String> {
     if bytes.is_empty() {
         return Err(Error::bad_input(
             label,
@@ -133,6 +163,13 @@ pub fn render(bytes: &[u8], label: &str, format: TextFormat) -> Result<String> {
     }
     if format == TextFormat::PaYaml {
         return render_pa_yaml(bytes, label);
+    }
+    // An app the store cannot serve, or one that fails, is rendered in full: that path
+    // words every error.
+    if store.is_enabled()
+        && let Ok(Some(text)) = reuse::render_reusing(bytes, label, store)
+    {
+        return Ok(text);
     }
     let archive = container::read_archive(bytes, label, &Limits::default())?;
     match render_entries(archive.entries, label) {
@@ -211,33 +248,55 @@ fn unpack_slim(
         entries: Vec::with_capacity(entries.len()),
     };
     for entry in entries {
-        let data = if is_json_name(&entry.name) {
-            let mut value = json::parse_bytes_nested(&entry.data, json::MAX_ENTRY_DEPTH)
-                .map_err(|err| Error::bad_input(label, format!("entry {}: {}", entry.name, err)))?;
-            if control_folder(&entry.name).is_some()
-                && let Some(top) = value.get_mut("TopParent")
-            {
-                strip_editor_only(top);
-            }
-            EntryData::Json(value)
-        } else {
-            EntryData::Bytes(entry.data)
-        };
-        app.entries.push(Entry {
-            name: entry.name,
-            data,
-        });
+        app.entries
+            .push(parse_entry(&entry.name, entry.data, label)?);
     }
-    let local_databases = app
-        .json("Properties.json")
+    let local_databases = local_databases(&app);
+    let tree = unpack(&app, label, false)?;
+    Ok((app, tree, local_databases))
+}
+
+/// An archive entry as the rendering reads it: JSON parsed, and control trees without the
+/// members only the editor state shows.
+fn parse_entry(name: &str, data: Vec<u8>, label: &str) -> Result<Entry> {
+    let data = if is_json_name(name) {
+        let mut value = json::parse_bytes_nested(&data, json::MAX_ENTRY_DEPTH)
+            .map_err(|err| Error::bad_input(label, format!("entry {name}: {err}")))?;
+        if control_folder(name).is_some()
+            && let Some(top) = value.get_mut("TopParent")
+        {
+            strip_editor_only(top);
+        }
+        EntryData::Json(value)
+    } else {
+        EntryData::Bytes(data)
+    };
+    Ok(Entry {
+        name: name.to_string(),
+        data,
+    })
+}
+
+/// `LocalDatabaseReferences`, parsed when Studio stored it as JSON text; absent when empty.
+fn local_databases(app: &MsApp) -> Option<Json> {
+    app.json("Properties.json")
         .and_then(|p| p.get("LocalDatabaseReferences"))
         .map(|v| match v {
             Json::String(text) => json::parse(text).unwrap_or_else(|_| v.clone()),
             other => other.clone(),
         })
-        .filter(|v| !matches!(v, Json::Object(o) if o.is_empty()) && !v.is_null());
-    let (tree, _warnings) = app::unpack_app(&app, label, &UnpackOptions::default())?;
-    Ok((app, tree, local_databases))
+        .filter(|v| !matches!(v, Json::Object(o) if o.is_empty()) && !v.is_null())
+}
+
+/// The source tree of an app (`partial`: cut down to some of its top controls).
+fn unpack(app: &MsApp, label: &str, partial: bool) -> Result<SourceTree> {
+    // The checksum goes to `Entropy/`, which is not shown.
+    let opts = UnpackOptions {
+        skip_client_checksum: true,
+        partial,
+        ..UnpackOptions::default()
+    };
+    Ok(app::unpack_app(app, label, &opts)?.0)
 }
 
 fn strip_editor_only(control: &mut Json) {
@@ -408,6 +467,7 @@ fn assemble(tree: &SourceTree, source_lines: &str, local_databases: Option<&Json
             !out.shown.contains(path.as_str())
                 && path.as_str() != "CanvasManifest.json"
                 && !NOT_OTHER_PREFIXES.iter().any(|p| path.starts_with(p))
+                && !NOT_SHOWN_FILES.contains(&path.as_str())
                 && !["AppInsightsKey.json", "ComponentReferences.json"].contains(&path.as_str())
         })
         .collect();

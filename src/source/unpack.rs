@@ -21,6 +21,9 @@ pub struct UnpackOptions {
     /// Leave the client checksum out of `Entropy/checksum.json`: for trees that only live in
     /// memory (a merge's sides), where hashing the whole app again buys nothing.
     pub skip_client_checksum: bool,
+    /// The app is cut down to some of its top controls (textconv reuses the renderings of
+    /// the others), so one without any is not refused.
+    pub partial: bool,
 }
 
 /// Entries with a fixed meaning; everything else is a control file, an asset or unknown.
@@ -112,7 +115,7 @@ pub fn unpack(
         .entries
         .iter()
         .any(|e| control_folder(&e.name).is_some());
-    if !has_controls {
+    if !has_controls && !opts.partial {
         let has_pa_yaml = app.entries.iter().any(|e| {
             let n = e.name.to_ascii_lowercase();
             n.ends_with(".pa.yaml")

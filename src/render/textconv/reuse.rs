@@ -1,0 +1,373 @@
+//! `textconv` that renders only what it has not rendered before.
+//!
+//! A screen's `.fx.yaml` depends on the screen's entry and on what unpack compares its
+//! controls with: the templates and theme (defaults), the app type, and the component
+//! definitions. Keyed by those, a screen's rendering is reused from the store; everything else
+//! (header, properties, components, assets...) is small and unpacked as usual, together with
+//! the screens that missed. The result is the text a full rendering gives, which holds when:
+//! - control names are unique in the app (unpack looks up editor states by name across the
+//!   whole app),
+//! - screen file names do not collide (unpack would number them in name order),
+//! - the app has no tests (test steps name screens by their ids),
+//! - and, when the app defines components, every screen holding an instance is unpacked again
+//!   (a component's record is the first template of its kind that unpack meets).
+//!
+//! An app where any of this fails is rendered in full, as before.
+
+use std::collections::HashSet;
+
+use crate::container::{Limits, StoredArchive};
+use crate::error::Result;
+use crate::json::{self, Json};
+use crate::model::{Entry, EntryData, MsApp, same_entry_name};
+use crate::render::store::{Key, RenderStore};
+use crate::source::controls::{TEST_ROOT_NAME, is_component_template_id};
+use crate::source::datasources::DATA_SOURCES_ENTRY;
+use crate::source::names::{escape_filename, truncate_name_if_too_long};
+use crate::source::unpack::control_folder;
+
+use super::{VOLATILE_ENTRIES, assemble, data_source_lines, local_databases, parse_entry, unpack};
+
+/// Screen facts and rendering kept per screen entry.
+#[derive(Debug, Clone, PartialEq)]
+struct ScreenRecord {
+    name: String,
+    index: f64,
+    uses_components: bool,
+    control_names: Vec<String>,
+    fx_yaml: Vec<u8>,
+}
+
+/// A top control of the `Controls` folder: reused, or to be unpacked.
+enum Top {
+    Reused(ScreenRecord),
+    Unpacked { entry: usize, key: Key },
+}
+
+/// Renders `bytes` reusing and filling `store`; `None` when the app needs a full rendering.
+pub(super) fn render_reusing(
+    bytes: &[u8],
+    label: &str,
+    store: &mut RenderStore,
+) -> Result<Option<String>> {
+    let stored = StoredArchive::open(bytes, label, &Limits::default())?;
+    let names: Vec<&str> = stored
+        .entries
+        .iter()
+        .map(|e| e.info.name.as_str())
+        .collect();
+    if names.iter().any(|n| control_folder(n) == Some("AppTests")) {
+        return Ok(None);
+    }
+    let is_screen = |n: &str| control_folder(n) == Some("Controls");
+    let has_definitions = names
+        .iter()
+        .any(|n| control_folder(n) == Some("Components"));
+
+    // Everything but the screens and the data sources is always unpacked.
+    let mut app = MsApp {
+        entries: Vec::with_capacity(names.len()),
+    };
+    let mut data_sources = None;
+    for (index, name) in names.iter().enumerate() {
+        if same_entry_name(name, DATA_SOURCES_ENTRY) {
+            data_sources = Some(index);
+        } else if !is_screen(name) && !VOLATILE_ENTRIES.iter().any(|v| same_entry_name(v, name)) {
+            app.entries
+                .push(parse_entry(name, stored.inflate(index)?, label)?);
+        }
+    }
+    let context = context_digest(&stored, &names, &app);
+    let mut tops = Vec::new();
+    for (index, name) in names.iter().enumerate().filter(|(_, n)| is_screen(n)) {
+        let fingerprint = stored.fingerprint(index).unwrap_or_default();
+        let key = store.key("screen", &[&context, &fingerprint]);
+        let reused = store
+            .get(&key)
+            .and_then(|bytes| ScreenRecord::decode(&bytes))
+            .filter(|r| !(has_definitions && r.uses_components));
+        tops.push(match reused {
+            Some(record) => Top::Reused(record),
+            None => {
+                app.entries
+                    .push(parse_entry(name, stored.inflate(index)?, label)?);
+                Top::Unpacked {
+                    entry: app.entries.len() - 1,
+                    key,
+                }
+            }
+        });
+    }
+
+    let source_lines = match data_sources {
+        Some(index) => {
+            let key = store.key(
+                "data-sources",
+                &[&stored.fingerprint(index).unwrap_or_default()],
+            );
+            match store.get(&key).and_then(|b| String::from_utf8(b).ok()) {
+                Some(lines) => lines,
+                None => {
+                    let lines = data_source_lines(Some(&stored.inflate(index)?));
+                    store.put(key, lines.clone().into_bytes());
+                    lines
+                }
+            }
+        }
+        None => String::new(),
+    };
+
+    // Facts of the screens unpacked now, read before unpack consumes nothing (it borrows).
+    let mut records: Vec<(Key, ScreenRecord)> = Vec::new();
+    let mut screens: Vec<(String, f64, bool)> = Vec::new(); // name, index, is the App
+    let mut control_names: Vec<String> = Vec::new();
+    for top in &tops {
+        let record = match top {
+            Top::Reused(record) => record.clone(),
+            Top::Unpacked { entry, key } => {
+                let Some(record) = app.entries.get(*entry).and_then(screen_facts) else {
+                    return Ok(None);
+                };
+                // Never reused (see the module notes), so not kept.
+                if !(has_definitions && record.uses_components) {
+                    records.push((*key, record.clone()));
+                }
+                record
+            }
+        };
+        if record.name == TEST_ROOT_NAME {
+            return Ok(None);
+        }
+        control_names.extend(record.control_names.iter().cloned());
+        screens.push((record.name.clone(), record.index, record.name == "App"));
+    }
+    for entry in &app.entries {
+        if control_folder(&entry.name) == Some("Components")
+            && let EntryData::Json(doc) = &entry.data
+        {
+            control_names.extend(tree_facts(doc).0);
+        }
+    }
+    let mut seen = HashSet::new();
+    if !control_names.iter().all(|n| seen.insert(n.as_str())) {
+        return Ok(None);
+    }
+    let mut paths = HashSet::new();
+    if !screens
+        .iter()
+        .all(|(name, _, _)| paths.insert(screen_path(name).to_lowercase()))
+    {
+        return Ok(None);
+    }
+
+    let local_databases = local_databases(&app);
+    let mut tree = unpack(&app, label, true)?;
+    drop(app);
+    for (_, record) in records.iter_mut() {
+        match tree.get(&screen_path(&record.name)) {
+            Some(text) => record.fx_yaml = text.to_vec(),
+            None => return Ok(None),
+        }
+    }
+    for top in tops {
+        if let Top::Reused(record) = top {
+            tree.insert(screen_path(&record.name), record.fx_yaml);
+        }
+    }
+    // Stable by `Index`, ties in archive order, as unpack orders screens.
+    let mut order: Vec<&(String, f64, bool)> = screens.iter().filter(|s| !s.2).collect();
+    order.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal));
+    let order = Json::Array(order.iter().map(|s| Json::str(&s.0)).collect());
+    let Some(Json::Object(mut manifest)) = tree
+        .get("CanvasManifest.json")
+        .and_then(|b| json::parse_bytes(b).ok())
+    else {
+        return Ok(None);
+    };
+    manifest.insert("ScreenOrder", order);
+    tree.insert_json("CanvasManifest.json", &Json::Object(manifest));
+
+    for (key, record) in records {
+        store.put(key, record.encode());
+    }
+    Ok(Some(assemble(
+        &tree,
+        &source_lines,
+        local_databases.as_ref(),
+    )))
+}
+
+/// What a screen's rendering depends on besides its own entry.
+fn context_digest(stored: &StoredArchive<'_>, names: &[&str], app: &MsApp) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut add = |part: &[u8]| {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part);
+    };
+    for context in [
+        "References\\Templates.json",
+        "References\\Themes.json",
+        "ComponentsMetadata.json",
+    ] {
+        let fingerprint = names
+            .iter()
+            .position(|n| same_entry_name(n, context))
+            .and_then(|i| stored.fingerprint(i));
+        add(fingerprint.as_ref().map_or(&[][..], |f| &f[..]));
+    }
+    let app_type = app
+        .json("Properties.json")
+        .and_then(|p| p.get("DocumentAppType"))
+        .and_then(Json::as_str)
+        .unwrap_or("");
+    add(app_type.as_bytes());
+    for (index, name) in names.iter().enumerate() {
+        if control_folder(name) == Some("Components") {
+            add(name.as_bytes());
+            add(&stored.fingerprint(index).unwrap_or_default());
+        }
+    }
+    h.finalize().into()
+}
+
+/// `Src/<name>.fx.yaml` as unpack names a top control whose name collides with no other.
+fn screen_path(name: &str) -> String {
+    format!(
+        "Src/{}.fx.yaml",
+        truncate_name_if_too_long(&escape_filename(name))
+    )
+}
+
+/// Name, index, component use and control names of a parsed screen entry (rendering empty).
+fn screen_facts(entry: &Entry) -> Option<ScreenRecord> {
+    let EntryData::Json(doc) = &entry.data else {
+        return None;
+    };
+    let top = doc.get("TopParent")?;
+    let name = top.get("Name")?.as_str()?.to_string();
+    let index = top.get("Index").and_then(Json::as_f64).unwrap_or(0.0);
+    let (control_names, uses_components) = tree_facts(doc);
+    Some(ScreenRecord {
+        name,
+        index,
+        uses_components,
+        control_names,
+        fx_yaml: Vec::new(),
+    })
+}
+
+/// The names of every control under `TopParent` (itself included), and whether any of them is
+/// a component instance.
+fn tree_facts(doc: &Json) -> (Vec<String>, bool) {
+    fn walk(control: &Json, names: &mut Vec<String>, instances: &mut bool) {
+        if let Some(name) = control.get("Name").and_then(Json::as_str) {
+            names.push(name.to_string());
+        }
+        for child in control
+            .get("Children")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if child
+                .get("Template")
+                .and_then(|t| t.get("Id"))
+                .and_then(Json::as_str)
+                .is_some_and(is_component_template_id)
+            {
+                *instances = true;
+            }
+            walk(child, names, instances);
+        }
+    }
+    let (mut names, mut instances) = (Vec::new(), false);
+    if let Some(top) = doc.get("TopParent") {
+        walk(top, &mut names, &mut instances);
+    }
+    (names, instances)
+}
+
+impl ScreenRecord {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.fx_yaml.len() + 64);
+        put_bytes(&mut out, self.name.as_bytes());
+        out.extend_from_slice(&self.index.to_bits().to_le_bytes());
+        out.push(u8::from(self.uses_components));
+        out.extend_from_slice(&(self.control_names.len() as u64).to_le_bytes());
+        for name in &self.control_names {
+            put_bytes(&mut out, name.as_bytes());
+        }
+        put_bytes(&mut out, &self.fx_yaml);
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Option<ScreenRecord> {
+        let mut rest = bytes;
+        let name = String::from_utf8(take_bytes(&mut rest)?.to_vec()).ok()?;
+        let index = f64::from_bits(u64::from_le_bytes(*take_array::<8>(&mut rest)?));
+        let uses_components = match take_array::<1>(&mut rest)? {
+            [0] => false,
+            [1] => true,
+            _ => return None,
+        };
+        let count = u64::from_le_bytes(*take_array::<8>(&mut rest)?);
+        let mut control_names = Vec::new();
+        for _ in 0..count {
+            control_names.push(String::from_utf8(take_bytes(&mut rest)?.to_vec()).ok()?);
+        }
+        let fx_yaml = take_bytes(&mut rest)?.to_vec();
+        rest.is_empty().then_some(ScreenRecord {
+            name,
+            index,
+            uses_components,
+            control_names,
+            fx_yaml,
+        })
+    }
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+fn take_array<'a, const N: usize>(rest: &mut &'a [u8]) -> Option<&'a [u8; N]> {
+    let (head, tail) = rest.split_first_chunk::<N>()?;
+    *rest = tail;
+    Some(head)
+}
+
+fn take_bytes<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let len = usize::try_from(u64::from_le_bytes(*take_array::<8>(rest)?)).ok()?;
+    if len > rest.len() {
+        return None;
+    }
+    let (head, tail) = rest.split_at(len);
+    *rest = tail;
+    Some(head)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_and_damage_is_refused() {
+        let record = ScreenRecord {
+            name: "Screen 1".into(),
+            index: 2.5,
+            uses_components: true,
+            control_names: vec!["Screen 1".into(), "Label1".into()],
+            fx_yaml: b"\"Screen 1\" As screen:\n".to_vec(),
+        };
+        let bytes = record.encode();
+        assert_eq!(ScreenRecord::decode(&bytes), Some(record));
+        for cut in 0..bytes.len() {
+            assert_eq!(ScreenRecord::decode(&bytes[..cut]), None, "cut at {cut}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(ScreenRecord::decode(&longer), None);
+    }
+}
