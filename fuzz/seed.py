@@ -40,6 +40,13 @@ def main():
     for k in range(1, 8):
         put("merge", f"mode{k}", bytes([k, 3, 1, 5, 7, 3, 2, 9, 1, 0, 2, 1, 5, 4]) + b'"x"' + bytes([2, 2, 5, 7, 3, 3]) + b'"y"')
     put("merge", "raw", b"\0\1\1" + b"PK\5\6" + b"\0" * 60)
+    # textconv inputs: the mode byte, then edit streams (see harness::textconv), or 0 and an app.
+    for k in range(1, 8):
+        put("textconv", f"mode{k}", bytes([k, 3, 1, 5, 7, 3, 2, 9, 1, 0, 2, 1, 5, 4]) + b'"x"' + bytes([2, 2, 5, 7, 3, 3]) + b'"y"')
+    for i, app in enumerate(apps):
+        data = app.read_bytes()
+        if len(data) <= MAX_APP:
+            put("textconv", f"raw{i:02}", b"\0" + data)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,11 @@ fn replay_merge() {
     replay("merge", harness::merge);
 }
 
+#[test]
+fn replay_textconv() {
+    replay("textconv", harness::textconv);
+}
+
 /// The harnesses accept the trivial inputs the fuzzers start from.
 #[test]
 fn harnesses_take_empty_and_tiny_inputs() {
@@ -68,6 +73,7 @@ fn harnesses_take_empty_and_tiny_inputs() {
         harness::container(data);
         harness::json_model(data);
         harness::merge(data);
+        harness::textconv(data);
     }
 }
 

@@ -136,6 +136,54 @@ pub fn merge(data: &[u8]) {
     run_merge(&base, &ours, &theirs);
 }
 
+/// textconv with a store of earlier renderings, which must show exactly what a fresh rendering
+/// shows. The first byte picks raw mode (the rest of the input is an archive, rendered twice)
+/// or edit mode (versions of a small app, each edited from the one before: its screens, the
+/// manifest and the theme, which every screen is compared with), rendered in turn with one
+/// store, as `git log -p` renders consecutive versions.
+pub fn textconv(data: &[u8]) {
+    let mut input = Input(data);
+    let mode = input.byte();
+    let versions: Vec<Vec<u8>> = if mode % 8 == 0 {
+        vec![input.0.to_vec(), input.0.to_vec()]
+    } else {
+        let mut tree = synthetic_tree(1 + usize::from(mode % 3), 3, &[]);
+        let mut versions = Vec::new();
+        for _ in 0..3 {
+            tree = apply_edits_to(&tree, &mut input, &|p| {
+                p.ends_with(".fx.yaml")
+                    || p.ends_with("CanvasManifest.json")
+                    || p == "Src/Themes.json"
+            });
+            versions.extend(packed(&tree));
+        }
+        versions
+    };
+    // One scratch git directory per process, emptied for every input.
+    let dir = std::env::temp_dir().join(format!("msapp-fuzz-textconv-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (n, bytes) in versions.iter().enumerate() {
+        let mut store = render::RenderStore::in_git_dir(&dir);
+        let stored = render::textconv_with(bytes, "fuzz.msapp", TextFormat::FxYaml, &mut store);
+        store.save();
+        let fresh = render::textconv(bytes, "fuzz.msapp", TextFormat::FxYaml);
+        if stored != fresh {
+            let line = stored
+                .lines()
+                .zip(fresh.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            panic!(
+                "version {n}: the stored rendering differs from a fresh one at line {}: {:?} vs {:?}",
+                line + 1,
+                stored.lines().nth(line),
+                fresh.lines().nth(line)
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn run_merge(base: &[u8], ours: &[u8], theirs: &[u8]) {
     let Ok(result) = merge_apps(base, ours, theirs, &MergeOptions::default()) else {
         return;
@@ -266,13 +314,19 @@ impl<'a> Input<'a> {
 
 /// Up to seven line edits of the tree's text files (`.fx.yaml` and the manifest).
 fn apply_edits(tree: &SourceTree, input: &mut Input<'_>) -> SourceTree {
+    apply_edits_to(tree, input, &|p| {
+        p.ends_with(".fx.yaml") || p.ends_with("CanvasManifest.json")
+    })
+}
+
+/// Up to seven line edits of the tree's files that `edited` picks.
+fn apply_edits_to(
+    tree: &SourceTree,
+    input: &mut Input<'_>,
+    edited: &dyn Fn(&str) -> bool,
+) -> SourceTree {
     let mut out = tree.clone();
-    let files: Vec<String> = out
-        .files
-        .keys()
-        .filter(|p| p.ends_with(".fx.yaml") || p.ends_with("CanvasManifest.json"))
-        .cloned()
-        .collect();
+    let files: Vec<String> = out.files.keys().filter(|p| edited(p)).cloned().collect();
     let edits = input.byte() % 8;
     for _ in 0..edits {
         if files.is_empty() {

@@ -72,7 +72,11 @@ pub(super) fn render_reusing(
     for (index, name) in names.iter().enumerate() {
         if same_entry_name(name, DATA_SOURCES_ENTRY) {
             data_sources = Some(index);
-        } else if !is_screen(name) && !VOLATILE_ENTRIES.iter().any(|v| same_entry_name(v, name)) {
+        } else if VOLATILE_ENTRIES.iter().any(|v| same_entry_name(v, name)) {
+            // Not shown, but a full rendering refuses an app whose entries do not inflate.
+            // (Entries reused below inflated when they were first rendered: same bytes.)
+            stored.inflate(index)?;
+        } else if !is_screen(name) {
             app.entries
                 .push(parse_entry(name, stored.inflate(index)?, label)?);
         }
