@@ -15,18 +15,23 @@
 //! An app where any of this fails is rendered in full, as before.
 
 use std::collections::HashSet;
+use std::panic;
+use std::thread;
 
 use crate::container::{Limits, StoredArchive};
 use crate::error::Result;
 use crate::json::{self, Json};
 use crate::model::{Entry, EntryData, MsApp, same_entry_name};
 use crate::render::store::{Key, RenderStore};
+use crate::source::SourceTree;
 use crate::source::controls::{TEST_ROOT_NAME, is_component_template_id};
 use crate::source::datasources::DATA_SOURCES_ENTRY;
 use crate::source::names::{escape_filename, truncate_name_if_too_long};
 use crate::source::unpack::control_folder;
 
-use super::{VOLATILE_ENTRIES, assemble, data_source_lines, local_databases, parse_entry, unpack};
+use super::{
+    VOLATILE_ENTRIES, assemble, data_source_lines, local_databases, parse_entry, unpack, worker,
+};
 
 /// Screen facts and rendering kept per screen entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,10 +43,11 @@ struct ScreenRecord {
     fx_yaml: Vec<u8>,
 }
 
-/// A top control of the `Controls` folder: reused, or to be unpacked.
+/// A top control of the `Controls` folder: reused, or unpacked now (its facts read from its
+/// entry, its rendering still empty).
 enum Top {
     Reused(ScreenRecord),
-    Unpacked { entry: usize, key: Key },
+    Unpacked { key: Key, record: ScreenRecord },
 }
 
 /// Renders `bytes` reusing and filling `store`; `None` when the app needs a full rendering.
@@ -59,6 +65,77 @@ pub(super) fn render_reusing(
     if names.iter().any(|n| control_folder(n) == Some("AppTests")) {
         return Ok(None);
     }
+    let sources = names
+        .iter()
+        .position(|n| same_entry_name(n, DATA_SOURCES_ENTRY))
+        .map(|index| {
+            let fingerprint = stored.fingerprint(index).unwrap_or_default();
+            let key = store.key("data-sources", &[&fingerprint]);
+            let lines = store.get(&key).and_then(|b| String::from_utf8(b).ok());
+            (index, key, lines)
+        });
+
+    // Data sources are not needed for the controls: a miss is rendered on the other core.
+    let reader = &*store;
+    let (source_lines, controls) = thread::scope(|scope| {
+        let render_sources = || -> Result<String> {
+            match &sources {
+                Some((index, _, None)) => Ok(data_source_lines(Some(&stored.inflate(*index)?))),
+                Some((_, _, Some(lines))) => Ok(lines.clone()),
+                None => Ok(String::new()),
+            }
+        };
+        let worker = matches!(sources, Some((_, _, None)))
+            .then(|| worker().spawn_scoped(scope, render_sources).ok())
+            .flatten();
+        let controls = render_controls(&stored, &names, label, reader);
+        let lines = match worker {
+            Some(handle) => match handle.join() {
+                Ok(lines) => lines,
+                Err(payload) => panic::resume_unwind(payload),
+            },
+            None => render_sources(),
+        };
+        (lines, controls)
+    });
+    let source_lines = source_lines?;
+    if let Some((_, key, None)) = sources {
+        store.put(key, source_lines.clone().into_bytes());
+    }
+    let Some(Controls {
+        tree,
+        records,
+        local_databases,
+    }) = controls?
+    else {
+        return Ok(None);
+    };
+    for (key, record) in records {
+        store.put(key, record.encode());
+    }
+    Ok(Some(assemble(
+        &tree,
+        &source_lines,
+        local_databases.as_ref(),
+    )))
+}
+
+/// Everything but the data sources, rendered.
+struct Controls {
+    tree: SourceTree,
+    /// Renderings of screens unpacked this time, to keep.
+    records: Vec<(Key, ScreenRecord)>,
+    local_databases: Option<Json>,
+}
+
+/// The tree of the app with the screens `store` holds taken from it and the others unpacked
+/// together with the rest of the app; `None` when the app needs a full rendering.
+fn render_controls(
+    stored: &StoredArchive<'_>,
+    names: &[&str],
+    label: &str,
+    store: &RenderStore,
+) -> Result<Option<Controls>> {
     let is_screen = |n: &str| control_folder(n) == Some("Controls");
     let has_definitions = names
         .iter()
@@ -68,10 +145,9 @@ pub(super) fn render_reusing(
     let mut app = MsApp {
         entries: Vec::with_capacity(names.len()),
     };
-    let mut data_sources = None;
     for (index, name) in names.iter().enumerate() {
         if same_entry_name(name, DATA_SOURCES_ENTRY) {
-            data_sources = Some(index);
+            continue;
         } else if VOLATILE_ENTRIES.iter().any(|v| same_entry_name(v, name)) {
             // Not shown, but a full rendering refuses an app whose entries do not inflate.
             // (Entries reused below inflated when they were first rendered: same bytes.)
@@ -81,7 +157,7 @@ pub(super) fn render_reusing(
                 .push(parse_entry(name, stored.inflate(index)?, label)?);
         }
     }
-    let context = context_digest(&stored, &names, &app);
+    let context = context_digest(stored, names, &app);
     let mut tops = Vec::new();
     for (index, name) in names.iter().enumerate().filter(|(_, n)| is_screen(n)) {
         let fingerprint = stored.fingerprint(index).unwrap_or_default();
@@ -93,67 +169,38 @@ pub(super) fn render_reusing(
         tops.push(match reused {
             Some(record) => Top::Reused(record),
             None => {
-                app.entries
-                    .push(parse_entry(name, stored.inflate(index)?, label)?);
-                Top::Unpacked {
-                    entry: app.entries.len() - 1,
-                    key,
-                }
+                let entry = parse_entry(name, stored.inflate(index)?, label)?;
+                let Some(record) = screen_facts(&entry) else {
+                    return Ok(None);
+                };
+                app.entries.push(entry);
+                Top::Unpacked { key, record }
             }
         });
     }
 
-    let source_lines = match data_sources {
-        Some(index) => {
-            let key = store.key(
-                "data-sources",
-                &[&stored.fingerprint(index).unwrap_or_default()],
-            );
-            match store.get(&key).and_then(|b| String::from_utf8(b).ok()) {
-                Some(lines) => lines,
-                None => {
-                    let lines = data_source_lines(Some(&stored.inflate(index)?));
-                    store.put(key, lines.clone().into_bytes());
-                    lines
-                }
-            }
-        }
-        None => String::new(),
-    };
-
-    // Facts of the screens unpacked now, read before unpack consumes nothing (it borrows).
-    let mut records: Vec<(Key, ScreenRecord)> = Vec::new();
-    let mut screens: Vec<(String, f64, bool)> = Vec::new(); // name, index, is the App
-    let mut control_names: Vec<String> = Vec::new();
+    // What must hold for screens rendered apart to read as the app rendered whole.
+    let mut screens: Vec<(&str, f64, bool)> = Vec::new(); // name, index, is the App
+    let mut control_names: Vec<&str> = Vec::new();
     for top in &tops {
-        let record = match top {
-            Top::Reused(record) => record.clone(),
-            Top::Unpacked { entry, key } => {
-                let Some(record) = app.entries.get(*entry).and_then(screen_facts) else {
-                    return Ok(None);
-                };
-                // Never reused (see the module notes), so not kept.
-                if !(has_definitions && record.uses_components) {
-                    records.push((*key, record.clone()));
-                }
-                record
-            }
-        };
+        let (Top::Reused(record) | Top::Unpacked { record, .. }) = top;
         if record.name == TEST_ROOT_NAME {
             return Ok(None);
         }
-        control_names.extend(record.control_names.iter().cloned());
-        screens.push((record.name.clone(), record.index, record.name == "App"));
+        control_names.extend(record.control_names.iter().map(String::as_str));
+        screens.push((&record.name, record.index, record.name == "App"));
     }
+    let mut definition_names = Vec::new();
     for entry in &app.entries {
         if control_folder(&entry.name) == Some("Components")
             && let EntryData::Json(doc) = &entry.data
         {
-            control_names.extend(tree_facts(doc).0);
+            definition_names.extend(tree_facts(doc).0);
         }
     }
+    control_names.extend(definition_names.iter().map(String::as_str));
     let mut seen = HashSet::new();
-    if !control_names.iter().all(|n| seen.insert(n.as_str())) {
+    if !control_names.iter().all(|n| seen.insert(*n)) {
         return Ok(None);
     }
     let mut paths = HashSet::new();
@@ -163,25 +210,30 @@ pub(super) fn render_reusing(
     {
         return Ok(None);
     }
+    // Stable by `Index`, ties in archive order, as unpack orders screens.
+    let mut order: Vec<&(&str, f64, bool)> = screens.iter().filter(|s| !s.2).collect();
+    order.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal));
+    let order = Json::Array(order.iter().map(|s| Json::str(s.0)).collect());
 
     let local_databases = local_databases(&app);
     let mut tree = unpack(&app, label, true)?;
     drop(app);
-    for (_, record) in records.iter_mut() {
-        match tree.get(&screen_path(&record.name)) {
-            Some(text) => record.fx_yaml = text.to_vec(),
-            None => return Ok(None),
-        }
-    }
+    let mut records: Vec<(Key, ScreenRecord)> = Vec::new();
     for top in tops {
-        if let Top::Reused(record) = top {
-            tree.insert(screen_path(&record.name), record.fx_yaml);
+        match top {
+            Top::Reused(record) => tree.insert(screen_path(&record.name), record.fx_yaml),
+            Top::Unpacked { key, mut record } => {
+                let Some(text) = tree.get(&screen_path(&record.name)) else {
+                    return Ok(None);
+                };
+                // Never reused (see the module notes), so not kept.
+                if !(has_definitions && record.uses_components) {
+                    record.fx_yaml = text.to_vec();
+                    records.push((key, record));
+                }
+            }
         }
     }
-    // Stable by `Index`, ties in archive order, as unpack orders screens.
-    let mut order: Vec<&(String, f64, bool)> = screens.iter().filter(|s| !s.2).collect();
-    order.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal));
-    let order = Json::Array(order.iter().map(|s| Json::str(&s.0)).collect());
     let Some(Json::Object(mut manifest)) = tree
         .get("CanvasManifest.json")
         .and_then(|b| json::parse_bytes(b).ok())
@@ -191,14 +243,11 @@ pub(super) fn render_reusing(
     manifest.insert("ScreenOrder", order);
     tree.insert_json("CanvasManifest.json", &Json::Object(manifest));
 
-    for (key, record) in records {
-        store.put(key, record.encode());
-    }
-    Ok(Some(assemble(
-        &tree,
-        &source_lines,
-        local_databases.as_ref(),
-    )))
+    Ok(Some(Controls {
+        tree,
+        records,
+        local_databases,
+    }))
 }
 
 /// What a screen's rendering depends on besides its own entry.
