@@ -103,8 +103,23 @@ pub fn merge_entries(
     for side in [&sides.base, &sides.ours, &sides.theirs] {
         side.forget_parsed();
     }
-    let bytes = sides.write(&plan)?;
-    screens::verify_changed(&bytes, &plan)?;
+    let bytes = if screens::to_verify(&plan).is_empty() {
+        sides.write(&plan)?
+    } else {
+        // The changed entries are unpacked again while the merged app is written: the proof
+        // reads them and their context from an archive of just those entries, in the merged
+        // app's order (see `screens::verify_changed`).
+        std::thread::scope(|s| {
+            let proof = s.spawn(|| sides.verify(&plan));
+            let written = sides.write(&plan);
+            let proved = proof
+                .join()
+                .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+            proved.and(written)
+        })?
+    };
+    StoredArchive::open(&bytes, "merged app", &Limits::default())
+        .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
     Ok(EntryMerge { bytes, screens })
 }
 
@@ -443,6 +458,35 @@ impl Sides<'_> {
         }
     }
 
+    /// Adds one planned entry as the merged app holds it.
+    fn put(&self, writer: &mut ArchiveWriter, entry: &Planned) -> crate::error::Result<()> {
+        match &entry.source {
+            Source::Stored(which, index) => writer.copy_raw_from(
+                self.side(*which).stored.bytes(),
+                self.side(*which).name(*index),
+            ),
+            Source::Merged(bytes) => writer.add(&entry.name, bytes),
+            Source::Model | Source::Checksum => Ok(()),
+        }
+    }
+
+    /// [`screens::verify_changed`] on the entries of the merged app it reads.
+    fn verify(&self, plan: &Plan) -> Decided<()> {
+        let changed = screens::to_verify(plan);
+        let failed =
+            |e: crate::error::Error| fallback(format!("the merged app does not read back: {e}"));
+        let mut writer = ArchiveWriter::new();
+        for entry in &plan.entries {
+            if matches!(entry.source, Source::Model) {
+                return Err(fallback(format!("{} was left unmerged", entry.name)));
+            }
+            if screens::read_by_verify(&entry.key, &changed) {
+                self.put(&mut writer, entry).map_err(failed)?;
+            }
+        }
+        screens::verify_changed(&writer.finish().map_err(failed)?, plan)
+    }
+
     fn write(&self, plan: &Plan) -> Decided<Vec<u8>> {
         let sums = self.checksums(plan)?;
         let mut writer = ArchiveWriter::new();
@@ -450,13 +494,9 @@ impl Sides<'_> {
         let mut wrote_checksum = false;
         for entry in &plan.entries {
             match &entry.source {
-                Source::Stored(which, index) => writer
-                    .copy_raw_from(
-                        self.side(*which).stored.bytes(),
-                        self.side(*which).name(*index),
-                    )
-                    .map_err(failed)?,
-                Source::Merged(bytes) => writer.add(&entry.name, bytes).map_err(failed)?,
+                Source::Stored(..) | Source::Merged(_) => {
+                    self.put(&mut writer, entry).map_err(failed)?
+                }
                 Source::Model => {
                     return Err(fallback(format!("{} was left unmerged", entry.name)));
                 }
@@ -473,7 +513,6 @@ impl Sides<'_> {
                 .add("checksum.json", &self.checksum_document(plan, &sums))
                 .map_err(failed)?;
         }
-        // `screens::verify_changed` reads the result back.
         writer.finish().map_err(failed)
     }
 
