@@ -630,8 +630,26 @@ fn entry_value(name: &str, bytes: &[u8]) -> Decided<Vec<u8>> {
 }
 
 /// Git's conflict-marker opening, anywhere in the bytes (a cheap, conservative test).
+/// Seven `<` in a row cover every position modulo 7, so only every seventh byte is looked
+/// at until one is a `<` (changed screens are megabytes).
 fn contains_marker(bytes: &[u8]) -> bool {
-    bytes.windows(7).any(|w| w == b"<<<<<<<")
+    const RUN: usize = 7;
+    let mut at = RUN - 1;
+    while let Some(&b) = bytes.get(at) {
+        if b == b'<' {
+            let before = bytes[..at].iter().rev().take_while(|&&c| c == b'<').count();
+            let after = bytes[at..].iter().take_while(|&&c| c == b'<').count();
+            if before + after >= RUN {
+                return true;
+            }
+            // No run through here is long enough; the next one starts after it.
+            at += after.max(1);
+            at += RUN - 1;
+        } else {
+            at += RUN;
+        }
+    }
+    false
 }
 
 fn object_of(json: &Json, what: &str) -> Decided<Object> {
@@ -820,5 +838,22 @@ mod tests {
     fn markers_are_spotted() {
         assert!(contains_marker(b"x\n<<<<<<< ours\n"));
         assert!(!contains_marker(b"<<<<<< six"));
+        // Every alignment of runs of six, seven and eight, and runs split by one byte.
+        for pad in 0..16 {
+            for run in [6, 7, 8] {
+                for tail in [0, 1, 9] {
+                    let text = [vec![b'a'; pad], vec![b'<'; run], vec![b'b'; tail]].concat();
+                    let expected = text.windows(7).any(|w| w == b"<<<<<<<");
+                    assert_eq!(contains_marker(&text), expected, "{pad} {run} {tail}");
+                    let split = [text.clone(), b"x<<<<<<".to_vec(), text].concat();
+                    let expected = split.windows(7).any(|w| w == b"<<<<<<<");
+                    assert_eq!(
+                        contains_marker(&split),
+                        expected,
+                        "split {pad} {run} {tail}"
+                    );
+                }
+            }
+        }
     }
 }
