@@ -79,7 +79,7 @@ impl ChecksumCache {
         let Ok(mut bytes) = std::fs::read(path) else {
             return cache;
         };
-        if !bytes.starts_with(MAGIC) || (bytes.len() - MAGIC.len()) % RECORD != 0 {
+        if !bytes.starts_with(MAGIC) || !(bytes.len() - MAGIC.len()).is_multiple_of(RECORD) {
             return cache;
         }
         bytes.drain(..MAGIC.len());
