@@ -11,6 +11,18 @@ use crate::source::SourceTree;
 
 /// Writes `bytes` to `path` through a temp file in the same directory, then renames it over.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace_file(path, bytes, true)
+}
+
+/// [`write_atomic`] without waiting for the data to reach the disk: for files whose reader
+/// takes over at once and keeps what it needs itself (git reading a merge driver's result
+/// back from its temp file), or that only save time (a cache). Readers still see either the
+/// old file or the whole new one.
+pub fn write_atomic_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace_file(path, bytes, false)
+}
+
+fn replace_file(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
     let dir = parent_dir(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(".msapp-merge-")
@@ -23,9 +35,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             .set_permissions(meta.permissions())
             .map_err(|e| Error::io(tmp.path(), e))?;
     }
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(tmp.path(), e))?;
+    if sync {
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io(tmp.path(), e))?;
+    }
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }

@@ -704,6 +704,42 @@ fn the_checksum_cache_changes_nothing_but_time() {
     assert!(uncached.merged == cold.merged);
 }
 
+/// The cache remembers which controls an unchanged entry names, to skip reading it when a
+/// side added nothing; a later merge where that side does add controls must still see them.
+#[test]
+fn a_warm_cache_still_sees_new_controls_on_both_sides() {
+    let tree = save(&load("DuplicateScreen"));
+    let screens = screen_names(&tree);
+    let base = pack_bytes(&tree);
+    let leaves = leaf_per_screen(&tree);
+    // A formula of the other screen (its file name may differ from its name).
+    let leaf = leaves
+        .iter()
+        .find(|l| l.0 != "Src/App.fx.yaml" && l.0 != format!("Src/{}.fx.yaml", screens[0]))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let opts = MergeOptions {
+        checksum_cache: Some(dir.path().join("git").join("checksum-values")),
+        ..options()
+    };
+    let ours = with_new_label(&tree, &screens[0], "OursNew");
+    let only_edited = edited(&tree, &leaf.1, &leaf.2, "theirs");
+    let first = merge_apps(&base, &ours, &only_edited, &opts).unwrap();
+    assert_eq!(first.strategy, Strategy::Entries);
+    let theirs = with_new_label(&tree, &screens[1], "TheirsNew");
+    let warm = merge_apps(&base, &ours, &theirs, &opts).unwrap();
+    let uncached = merged(&base, &ours, &theirs, false);
+    assert_eq!(warm.strategy, Strategy::Entries);
+    assert!(
+        warm.merged == uncached.merged,
+        "the warm run wrote other bytes"
+    );
+    assert_distinct_numbers(
+        &unpack_bytes(&warm.merged, "merged"),
+        &["OursNew", "TheirsNew"],
+    );
+}
+
 /// A side whose controls changed but whose `Src/*.pa.yaml` did not was written by a tool that
 /// left Studio's YAML stale: the model merge renders it again rather than keep it.
 #[test]

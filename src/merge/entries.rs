@@ -103,8 +103,23 @@ pub fn merge_entries(
     for side in [&sides.base, &sides.ours, &sides.theirs] {
         side.forget_parsed();
     }
-    let bytes = sides.write(&plan)?;
-    screens::verify_changed(&bytes, &plan)?;
+    let bytes = if screens::to_verify(&plan).is_empty() {
+        sides.write(&plan)?
+    } else {
+        // The changed entries are unpacked again while the merged app is written: the proof
+        // reads them and their context from an archive of just those entries, in the merged
+        // app's order (see `screens::verify_changed`).
+        std::thread::scope(|s| {
+            let proof = s.spawn(|| sides.verify(&plan));
+            let written = sides.write(&plan);
+            let proved = proof
+                .join()
+                .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+            proved.and(written)
+        })?
+    };
+    StoredArchive::open(&bytes, "merged app", &Limits::default())
+        .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
     Ok(EntryMerge { bytes, screens })
 }
 
@@ -443,6 +458,35 @@ impl Sides<'_> {
         }
     }
 
+    /// Adds one planned entry as the merged app holds it.
+    fn put(&self, writer: &mut ArchiveWriter, entry: &Planned) -> crate::error::Result<()> {
+        match &entry.source {
+            Source::Stored(which, index) => writer.copy_raw_from(
+                self.side(*which).stored.bytes(),
+                self.side(*which).name(*index),
+            ),
+            Source::Merged(bytes) => writer.add(&entry.name, bytes),
+            Source::Model | Source::Checksum => Ok(()),
+        }
+    }
+
+    /// [`screens::verify_changed`] on the entries of the merged app it reads.
+    fn verify(&self, plan: &Plan) -> Decided<()> {
+        let changed = screens::to_verify(plan);
+        let failed =
+            |e: crate::error::Error| fallback(format!("the merged app does not read back: {e}"));
+        let mut writer = ArchiveWriter::new();
+        for entry in &plan.entries {
+            if matches!(entry.source, Source::Model) {
+                return Err(fallback(format!("{} was left unmerged", entry.name)));
+            }
+            if screens::read_by_verify(&entry.key, &changed) {
+                self.put(&mut writer, entry).map_err(failed)?;
+            }
+        }
+        screens::verify_changed(&writer.finish().map_err(failed)?, plan)
+    }
+
     fn write(&self, plan: &Plan) -> Decided<Vec<u8>> {
         let sums = self.checksums(plan)?;
         let mut writer = ArchiveWriter::new();
@@ -450,13 +494,9 @@ impl Sides<'_> {
         let mut wrote_checksum = false;
         for entry in &plan.entries {
             match &entry.source {
-                Source::Stored(which, index) => writer
-                    .copy_raw_from(
-                        self.side(*which).stored.bytes(),
-                        self.side(*which).name(*index),
-                    )
-                    .map_err(failed)?,
-                Source::Merged(bytes) => writer.add(&entry.name, bytes).map_err(failed)?,
+                Source::Stored(..) | Source::Merged(_) => {
+                    self.put(&mut writer, entry).map_err(failed)?
+                }
                 Source::Model => {
                     return Err(fallback(format!("{} was left unmerged", entry.name)));
                 }
@@ -473,7 +513,6 @@ impl Sides<'_> {
                 .add("checksum.json", &self.checksum_document(plan, &sums))
                 .map_err(failed)?;
         }
-        // `screens::verify_changed` reads the result back.
         writer.finish().map_err(failed)
     }
 
@@ -591,8 +630,26 @@ fn entry_value(name: &str, bytes: &[u8]) -> Decided<Vec<u8>> {
 }
 
 /// Git's conflict-marker opening, anywhere in the bytes (a cheap, conservative test).
+/// Seven `<` in a row cover every position modulo 7, so only every seventh byte is looked
+/// at until one is a `<` (changed screens are megabytes).
 fn contains_marker(bytes: &[u8]) -> bool {
-    bytes.windows(7).any(|w| w == b"<<<<<<<")
+    const RUN: usize = 7;
+    let mut at = RUN - 1;
+    while let Some(&b) = bytes.get(at) {
+        if b == b'<' {
+            let before = bytes[..at].iter().rev().take_while(|&&c| c == b'<').count();
+            let after = bytes[at..].iter().take_while(|&&c| c == b'<').count();
+            if before + after >= RUN {
+                return true;
+            }
+            // No run through here is long enough; the next one starts after it.
+            at += after.max(1);
+            at += RUN - 1;
+        } else {
+            at += RUN;
+        }
+    }
+    false
 }
 
 fn object_of(json: &Json, what: &str) -> Decided<Object> {
@@ -781,5 +838,22 @@ mod tests {
     fn markers_are_spotted() {
         assert!(contains_marker(b"x\n<<<<<<< ours\n"));
         assert!(!contains_marker(b"<<<<<< six"));
+        // Every alignment of runs of six, seven and eight, and runs split by one byte.
+        for pad in 0..16 {
+            for run in [6, 7, 8] {
+                for tail in [0, 1, 9] {
+                    let text = [vec![b'a'; pad], vec![b'<'; run], vec![b'b'; tail]].concat();
+                    let expected = text.windows(7).any(|w| w == b"<<<<<<<");
+                    assert_eq!(contains_marker(&text), expected, "{pad} {run} {tail}");
+                    let split = [text.clone(), b"x<<<<<<".to_vec(), text].concat();
+                    let expected = split.windows(7).any(|w| w == b"<<<<<<<");
+                    assert_eq!(
+                        contains_marker(&split),
+                        expected,
+                        "split {pad} {run} {tail}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -135,6 +135,25 @@ fn maxima_key(fingerprint: &Digest) -> Digest {
     h.finalize().into()
 }
 
+/// The cache key of the digest of an entry's control names.
+fn names_key(fingerprint: &Digest) -> Digest {
+    let mut h = Sha256::new();
+    h.update(b"msapp-merge control names 1\0");
+    h.update(fingerprint);
+    h.finalize().into()
+}
+
+/// The set of control names, as one digest (order and repeats do not count).
+fn names_digest<'n>(names: impl Iterator<Item = &'n str>) -> Digest {
+    let set: BTreeSet<&str> = names.collect();
+    let mut h = Sha256::new();
+    for name in set {
+        h.update((name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+    }
+    h.finalize().into()
+}
+
 /// Theirs' entries rewritten with the new numbers of their added controls.
 #[derive(Debug, Default)]
 pub(super) struct Renumbered {
@@ -174,8 +193,13 @@ impl Sides<'_> {
             }
             Ok((all, entries))
         };
-        let (ours_now, _) = of(&self.ours, ours_keys)?;
+        // Theirs first: when theirs added nothing there is nothing to settle, and ours' entries
+        // need not be read at all (the common case: properties edited on both sides).
         let (theirs_now, theirs_entries) = of(&self.theirs, theirs_keys)?;
+        if self.theirs_added_nothing(theirs_keys, &theirs_now, &theirs_entries, &merged_later)? {
+            return Ok(Renumbered::default());
+        }
+        let (ours_now, _) = of(&self.ours, ours_keys)?;
         let (ours_before, _) = of(&self.base, ours_keys)?;
         let (theirs_before, _) = of(&self.base, theirs_keys)?;
         let names =
@@ -316,6 +340,59 @@ impl Sides<'_> {
             .map(|(_, key)| *key)
             .collect();
         self.rewrite_theirs(&rewritten, &new_ids, &new_publish)
+    }
+
+    /// Whether each of theirs' changed entries names the same controls as the base's: then
+    /// theirs added no control. The base's names come from the cache when this content was
+    /// read before; a `false` only means "not known".
+    fn theirs_added_nothing(
+        &self,
+        keys: &[String],
+        theirs_now: &[Identity],
+        entries: &[&str],
+        merged_later: &HashSet<&str>,
+    ) -> Decided<bool> {
+        for key in keys {
+            let now = names_digest(
+                theirs_now
+                    .iter()
+                    .zip(entries)
+                    .filter(|(_, k)| **k == key.as_str())
+                    .map(|(c, _)| c.name.as_str()),
+            );
+            if let Some(f) = self
+                .theirs
+                .find(key)
+                .and_then(|i| self.theirs.stored.fingerprint(i))
+            {
+                self.cache.record(names_key(&f), now);
+            }
+            let Some(index) = self.base.find(key) else {
+                return Ok(false);
+            };
+            let cache_key = self.base.stored.fingerprint(index).map(|f| names_key(&f));
+            let before = match cache_key.and_then(|k| self.cache.get(&k)) {
+                Some(digest) => digest,
+                None => {
+                    let doc = if merged_later.contains(key.as_str()) {
+                        self.base.json(index)?
+                    } else {
+                        self.base.json_once(index)?
+                    };
+                    let mut controls = Vec::new();
+                    identities(&doc, &mut controls);
+                    let digest = names_digest(controls.iter().map(|c| c.name.as_str()));
+                    if let Some(k) = cache_key {
+                        self.cache.record(k, digest);
+                    }
+                    digest
+                }
+            };
+            if before != now {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Theirs' entries with the new numbers in place.

@@ -393,12 +393,10 @@ impl Sides<'_> {
     }
 }
 
-/// Reads the merged archive back and unpacks again, with their context, the entries that
-/// differ from the base's: the merge must hand git an app that reads back, and the unchanged entries are the
-/// base's own bytes.
-pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
-    let changed: BTreeSet<&str> = plan
-        .entries
+/// The entries [`verify_changed`] unpacks again: the controls that differ from the base's
+/// and were not already unpacked by the reduced merge of the screens.
+pub(super) fn to_verify(plan: &Plan) -> BTreeSet<&str> {
+    plan.entries
         .iter()
         .filter(|e| {
             e.changed
@@ -406,7 +404,21 @@ pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
                 && (e.key.starts_with("controls\\") || e.key.starts_with("components\\"))
         })
         .map(|e| e.key.as_str())
-        .collect();
+        .collect()
+}
+
+/// Whether an entry of the merged app is read by [`verify_changed`] for `changed`: the
+/// context, the changed entries, and the component definitions they may use.
+pub(super) fn read_by_verify(key: &str, changed: &BTreeSet<&str>) -> bool {
+    is_context(key) || changed.contains(key) || is_component_definition(key)
+}
+
+/// Reads the merged archive back and unpacks again, with their context, the entries that
+/// differ from the base's: the merge must hand git an app that reads back, and the unchanged
+/// entries are the base's own bytes. `bytes` may hold only the entries [`read_by_verify`]
+/// accepts, in the merged app's order: the verdict is the same.
+pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
+    let changed = to_verify(plan);
     let stored = StoredArchive::open(bytes, "merged app", &Limits::default())
         .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
     if changed.is_empty() {
