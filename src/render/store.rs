@@ -12,6 +12,8 @@ use std::time::SystemTime;
 
 use sha2::{Digest as _, Sha256};
 
+use crate::fsio;
+
 pub type Key = [u8; 32];
 
 const MAGIC: &[u8; 8] = b"MSAPPRC1";
@@ -113,7 +115,8 @@ impl RenderStore {
             bytes.extend_from_slice(MAGIC);
             bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
             bytes.extend_from_slice(payload);
-            let _ = write_unsynced(&dir, &hex(key), &bytes);
+            // A rendering lost in a crash is only a miss, and a torn one fails the length check.
+            let _ = fsio::write_atomic_unsynced(&dir.join(hex(key)), &bytes);
         }
         trim(&dir, MAX_BYTES);
     }
@@ -147,16 +150,6 @@ fn trim(dir: &Path, max: u64) {
             total -= len;
         }
     }
-}
-
-/// Temp file and rename, so a reader never sees half a rendering; no fsync, since a rendering
-/// lost in a crash is only a miss (and a torn one fails the length check).
-fn write_unsynced(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(dir.join(name)).map_err(|e| e.error)?;
-    Ok(())
 }
 
 fn build_identity() -> Option<Key> {
