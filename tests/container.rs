@@ -235,6 +235,24 @@ fn written_zip_looks_like_studio() {
     }
 }
 
+/// Big archives deflate on two cores: the bytes are those one writer gives.
+#[test]
+fn big_archives_are_the_bytes_one_writer_gives() {
+    let app = corpus_apps()
+        .into_iter()
+        .find(|p| p.ends_with("EmptyLocalDBRefsHashMismatchProperties.msapp"))
+        .unwrap();
+    let entries = entries_of(&std::fs::read(app).unwrap());
+    assert!(entries.iter().map(|(_, d)| d.len()).sum::<usize>() > 4 << 20);
+    let mut one = ArchiveWriter::new();
+    for (name, data) in &entries {
+        one.add(name, data).unwrap();
+    }
+    let written = write_archive(&entries).unwrap();
+    assert!(written == one.finish().unwrap());
+    assert_eq!(entries_of(&written), entries);
+}
+
 #[test]
 fn raw_copy_keeps_entries() {
     let bytes = std::fs::read(
