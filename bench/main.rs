@@ -299,22 +299,24 @@ fn entry_copy(args: &[String]) -> Result<(), String> {
     };
     let (b, o, t) = (list(&base)?, list(&ours)?, list(&theirs)?);
     let mut writer = container::ArchiveWriter::new();
+    let open = |bytes| container::RawSource::open(bytes).map_err(|e| e.to_string());
+    let (mut ours_raw, mut theirs_raw) = (open(&ours)?, open(&theirs)?);
     let mut both_changed = 0;
     for (name, facts) in &o {
         let ours_changed = b.get(name) != Some(facts);
         match t.get(name) {
             Some(theirs_facts) if !ours_changed && b.get(name) != Some(theirs_facts) => {
-                writer.copy_raw_from(&theirs, name)
+                writer.copy_raw(&mut theirs_raw, name)
             }
             Some(theirs_facts) if ours_changed && b.get(name) != Some(theirs_facts) => {
                 if theirs_facts != facts {
                     both_changed += 1;
                 }
-                writer.copy_raw_from(&ours, name)
+                writer.copy_raw(&mut ours_raw, name)
             }
             // Deleted by theirs and untouched by ours: gone.
             None if !ours_changed => continue,
-            _ => writer.copy_raw_from(&ours, name),
+            _ => writer.copy_raw(&mut ours_raw, name),
         }
         .map_err(|e| e.to_string())?;
     }
@@ -323,7 +325,7 @@ fn entry_copy(args: &[String]) -> Result<(), String> {
         .filter(|n| !o.contains_key(*n) && !b.contains_key(*n))
     {
         writer
-            .copy_raw_from(&theirs, name)
+            .copy_raw(&mut theirs_raw, name)
             .map_err(|e| e.to_string())?;
     }
     let bytes = writer.finish().map_err(|e| e.to_string())?;

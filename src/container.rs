@@ -8,7 +8,7 @@ use zip::read::Config;
 use zip::result::ZipError;
 use zip::unstable::read::ZipIterable;
 use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, System, ZipReadOptions, ZipWriter};
+use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipReadOptions, ZipWriter};
 
 use crate::error::{Error, Result};
 
@@ -265,10 +265,10 @@ pub fn write_archive(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
         (first, second)
     });
     let (first, second) = (first?, second?);
+    let mut halves = [RawSource::open(&first)?, RawSource::open(&second)?];
     let mut writer = ArchiveWriter::new();
     for (index, (name, _)) in entries.iter().enumerate() {
-        let source = if index < split { &first } else { &second };
-        writer.copy_raw_from(source, name)?;
+        writer.copy_raw(&mut halves[usize::from(index >= split)], name)?;
     }
     writer.finish()
 }
@@ -313,29 +313,24 @@ impl ArchiveWriter {
 
     /// Copies the entry `name` of the archive `source` without inflating it: its compressed
     /// bytes, CRC and sizes are kept; the timestamp is set to the fixed one of new entries so
-    /// the output does not depend on which side an entry was copied from.
+    /// the output does not depend on which side an entry was copied from. For one entry;
+    /// [`ArchiveWriter::copy_raw`] copies many from one source without reading its directory
+    /// each time.
     pub fn copy_raw_from(&mut self, source: &[u8], name: &str) -> Result<()> {
+        self.copy_raw(&mut RawSource::open(source)?, name)
+    }
+
+    /// [`ArchiveWriter::copy_raw_from`] from an archive opened once.
+    pub fn copy_raw(&mut self, source: &mut RawSource<'_>, name: &str) -> Result<()> {
         let label = "source archive";
-        let mut iterable = open_iterable(source, label)?;
-        let files = iterable
-            .files()
-            .map_err(|e| corrupt(label, &e.to_string()))?;
-        let mut found = None;
-        for entry in files {
-            let entry = entry.map_err(|e| corrupt(label, &e.to_string()))?;
-            if entry.name_raw() == name.as_bytes() {
-                found = Some(entry);
-                break;
-            }
-        }
-        let Some(entry) = found else {
-            return Err(Error::invalid(name, "no such entry in the source archive"));
-        };
-        check_entry_kind(&entry, name, label)?;
+        let index = source
+            .archive
+            .index_for_name_raw(name.as_bytes())
+            .ok_or_else(|| Error::invalid(name, "no such entry in the source archive"))?;
         self.register(name)?;
-        let mut body = Cursor::new(source);
-        let file = entry
-            .with_reader(&mut body, ZipReadOptions::new())
+        let file = source
+            .archive
+            .by_index_raw(index)
             .map_err(|e| corrupt(label, &format!("entry {name}: {e}")))?;
         self.zip
             .raw_copy_file_touch(file, DateTime::default(), None)
@@ -360,6 +355,30 @@ impl ArchiveWriter {
         self.names
             .insert(name)
             .map_err(|message| Error::invalid(name, message))
+    }
+}
+
+/// An archive whose entries are copied compressed into a new one: its directory is read and
+/// every entry checked (as the reader checks them) once.
+pub struct RawSource<'a> {
+    archive: ZipArchive<Cursor<&'a [u8]>>,
+}
+
+impl<'a> RawSource<'a> {
+    pub fn open(bytes: &'a [u8]) -> Result<Self> {
+        let label = "source archive";
+        let mut iterable = open_iterable(bytes, label)?;
+        let files = iterable
+            .files()
+            .map_err(|e| corrupt(label, &e.to_string()))?;
+        for entry in files {
+            let entry = entry.map_err(|e| corrupt(label, &e.to_string()))?;
+            let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+            check_entry_kind(&entry, &name, label)?;
+        }
+        let archive =
+            ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt(label, &e.to_string()))?;
+        Ok(RawSource { archive })
     }
 }
 

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::checksum;
-use crate::container::{ArchiveWriter, Limits, StoredArchive};
+use crate::container::{ArchiveWriter, Limits, RawSource, StoredArchive};
 use crate::json::{self, Json, Object};
 use crate::merge::checksum_cache::ChecksumCache;
 use crate::merge::json::{JsonMergeOptions, Policy, merge_json};
@@ -459,12 +459,28 @@ impl Sides<'_> {
     }
 
     /// Adds one planned entry as the merged app holds it.
-    fn put(&self, writer: &mut ArchiveWriter, entry: &Planned) -> crate::error::Result<()> {
+    /// Where stored entries are copied from: ours, theirs.
+    fn raw_sources(&self) -> crate::error::Result<[RawSource<'_>; 2]> {
+        Ok([
+            RawSource::open(self.ours.stored.bytes())?,
+            RawSource::open(self.theirs.stored.bytes())?,
+        ])
+    }
+
+    fn put(
+        &self,
+        writer: &mut ArchiveWriter,
+        sources: &mut [RawSource<'_>; 2],
+        entry: &Planned,
+    ) -> crate::error::Result<()> {
         match &entry.source {
-            Source::Stored(which, index) => writer.copy_raw_from(
-                self.side(*which).stored.bytes(),
-                self.side(*which).name(*index),
-            ),
+            Source::Stored(which, index) => {
+                let source = match which {
+                    Which::Ours => &mut sources[0],
+                    Which::Theirs => &mut sources[1],
+                };
+                writer.copy_raw(source, self.side(*which).name(*index))
+            }
             Source::Merged(bytes) => writer.add(&entry.name, bytes),
             Source::Model | Source::Checksum => Ok(()),
         }
@@ -476,12 +492,13 @@ impl Sides<'_> {
         let failed =
             |e: crate::error::Error| fallback(format!("the merged app does not read back: {e}"));
         let mut writer = ArchiveWriter::new();
+        let mut sources = self.raw_sources().map_err(failed)?;
         for entry in &plan.entries {
             if matches!(entry.source, Source::Model) {
                 return Err(fallback(format!("{} was left unmerged", entry.name)));
             }
             if screens::read_by_verify(&entry.key, &changed) {
-                self.put(&mut writer, entry).map_err(failed)?;
+                self.put(&mut writer, &mut sources, entry).map_err(failed)?;
             }
         }
         screens::verify_changed(&writer.finish().map_err(failed)?, plan)
@@ -491,11 +508,12 @@ impl Sides<'_> {
         let sums = self.checksums(plan)?;
         let mut writer = ArchiveWriter::new();
         let failed = |e: crate::error::Error| fallback(format!("writing the merged app: {e}"));
+        let mut sources = self.raw_sources().map_err(failed)?;
         let mut wrote_checksum = false;
         for entry in &plan.entries {
             match &entry.source {
                 Source::Stored(..) | Source::Merged(_) => {
-                    self.put(&mut writer, entry).map_err(failed)?
+                    self.put(&mut writer, &mut sources, entry).map_err(failed)?
                 }
                 Source::Model => {
                     return Err(fallback(format!("{} was left unmerged", entry.name)));

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use super::added::identities;
 use super::{Decided, Plan, Side, Sides, Source, StoredArchive, entry_key, fallback};
 use crate::app::{parse_msapp, unpack_app};
-use crate::container::{ArchiveWriter, Limits};
+use crate::container::{ArchiveWriter, Limits, RawSource};
 use crate::json::{self, Json};
 use crate::merge::app::merge_apps;
 use crate::merge::tree::MergeOptions;
@@ -160,6 +160,7 @@ fn reduced_archive(
 ) -> Decided<Vec<u8>> {
     let failed = |e: crate::error::Error| fallback(format!("reducing {label}: {e}"));
     let mut writer = ArchiveWriter::new();
+    let mut source = RawSource::open(stored.bytes()).map_err(failed)?;
     for (index, entry) in stored.entries.iter().enumerate() {
         let name = entry.info.name.as_str();
         let key = entry_key(name);
@@ -180,7 +181,7 @@ fn reduced_archive(
             let text = json::to_compact_string(&properties);
             writer.add(name, text.as_bytes()).map_err(failed)?;
         } else {
-            writer.copy_raw_from(stored.bytes(), name).map_err(failed)?;
+            writer.copy_raw(&mut source, name).map_err(failed)?;
         }
     }
     writer.finish().map_err(failed)
