@@ -6,6 +6,12 @@
 # figure is git with its own cache filled, which runs no textconv at all (git's part alone).
 # Usage: bench/log-p.sh [APP.msapp] [VERSIONS]
 set -eu
+case "${1:-}" in
+-h | --help)
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+esac
 root="$(cd "$(dirname "$0")/.." && pwd)"
 app="${1:-$root/../shared/corpus/apps/EmptyLocalDBRefsHashMismatchProperties.msapp}"
 versions="${2:-10}"

@@ -14,6 +14,24 @@
 //! `--sizes 10,100,500`, `--no-corpus`, `--no-synthetic`, `--no-phases`, `--out DIR`,
 //! `--corpus DIR`.
 
+const USAGE: &str = "\
+cargo bench --bench msapp -- [OPTIONS]
+Wall time and peak memory of every command on the corpus apps and on generated apps, next to
+the floor (inflate three inputs, deflate one output). Writes bench/results/.
+
+  --runs N          runs per figure (default 5)
+  --quick           smoke run: one run, generated apps of 10 and 50 screens
+  --only TEXT       subjects whose name contains TEXT (corpus app names, labels-N, cloned-N)
+  --sizes A,B,C     generated app sizes in screens (default 10,100,500)
+  --no-corpus       no corpus apps
+  --no-synthetic    no generated apps
+  --no-phases       no in-process phase timing of the model merge
+  --out DIR         where results go (default bench/results)
+  --corpus DIR      the corpus apps (default ../shared/corpus/apps)
+  -h, --help        this text
+
+Full run with the plot: bench/run.sh. git log -p over a history: bench/log-p.sh.";
+
 mod inputs;
 mod measure;
 mod phases;
@@ -227,6 +245,10 @@ fn main() -> ExitCode {
         Some("__inflate") => return exit(floor(args.get(1..).unwrap_or_default(), false)),
         Some("__entry_copy") => return exit(entry_copy(args.get(1..).unwrap_or_default())),
         _ => {}
+    }
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
     }
     let cfg = match Config::parse(&args) {
         Ok(c) => c,

@@ -4,6 +4,9 @@
 # or `bench/run.sh --runs 3 --only cloned`. Needs ../shared/corpus beside the repository.
 set -eu
 cd "$(dirname "$0")/.."
+case " $* " in
+*" --help "* | *" -h "*) exec cargo bench --locked --bench msapp -- --help ;;
+esac
 cargo bench --locked --bench msapp -- "$@"
 if python3 -c "import matplotlib" 2>/dev/null; then
     python3 bench/plot.py
