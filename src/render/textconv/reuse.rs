@@ -12,7 +12,8 @@
 //! - and, when the app defines components, every screen holding an instance is unpacked again
 //!   (a component's record is the first template of its kind that unpack meets).
 //!
-//! An app where any of this fails is rendered in full, as before.
+//! An app where any of this fails is rendered in full. The data-source lines depend on their
+//! entry alone and are reused by it in any app.
 
 use std::collections::HashSet;
 use std::panic;
