@@ -517,6 +517,11 @@ struct TextconvArgs {
     /// How controls are written
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "fx-yaml")]
     format: TextFormatArg,
+    /// The text version the configured command was installed for (`install` writes it so that
+    /// git's cache of texts starts afresh when a release changes them); the current text is
+    /// always written
+    #[arg(long, value_name = "N")]
+    text_version: Option<u32>,
 }
 
 /// Always exits 0: a failing textconv would abort the user's whole `git log -p`.

@@ -244,7 +244,7 @@ fn install_writes_every_driver_key_in_the_global_config() {
     assert!(
         sb.get(&repo, "diff.msapp.textconv")
             .unwrap()
-            .ends_with(" textconv")
+            .ends_with(" textconv --text-version 2")
     );
     assert_eq!(sb.get(&repo, "diff.msapp.cachetextconv").unwrap(), "true");
     assert_eq!(sb.get(&repo, "diff.msapp.binary").unwrap(), "true");
@@ -310,7 +310,7 @@ fn program_is_the_absolute_executable_unless_found_on_the_path() {
     );
     assert_eq!(
         on_path.get(&dir, "diff.msapp.textconv").unwrap(),
-        "msapp-merge textconv"
+        "msapp-merge textconv --text-version 2"
     );
     // --command-name wins and is quoted for sh.
     on_path.run_ok(
@@ -324,7 +324,7 @@ fn program_is_the_absolute_executable_unless_found_on_the_path() {
     );
     assert_eq!(
         on_path.get(&dir, "diff.msapp.textconv").unwrap(),
-        "'/opt/my tools/msapp-merge' textconv"
+        "'/opt/my tools/msapp-merge' textconv --text-version 2"
     );
 }
 
@@ -717,6 +717,34 @@ fn doctor_is_happy_after_install() {
     assert!(text(&out).contains("not inside a git work tree"));
 }
 
+/// A release whose diff text differs names a new text version in the textconv command, so
+/// git's cache of texts starts afresh once install has run again; doctor says so until then.
+#[test]
+fn an_older_textconv_command_is_reported_and_upgraded() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("repo");
+    sb.run_ok(&repo, &["install", "--local"]);
+    let current = sb.get(&repo, "diff.msapp.textconv").unwrap();
+    let older = current.replace(" --text-version 2", "");
+    assert_ne!(older, current);
+    sb.git_ok(&repo, &["config", "--local", "diff.msapp.textconv", &older]);
+    let out = sb.run(&repo, &["doctor"]);
+    let all = text(&out);
+    assert!(
+        all.contains("was written by an earlier msapp-merge whose diff text differs"),
+        "{all}"
+    );
+    let out = sb.run(&repo, &["install", "--local"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(sb.get(&repo, "diff.msapp.textconv").unwrap(), current);
+    let out = sb.run(&repo, &["doctor"]);
+    assert!(
+        !text(&out).contains("earlier msapp-merge"),
+        "{}",
+        text(&out)
+    );
+}
+
 #[test]
 fn doctor_detects_attributes_naming_undefined_drivers() {
     let sb = Sandbox::new();
@@ -824,7 +852,9 @@ case "$1" in
   merge)
     [ "$2" = --help ] && exit 0
     cp "${14}" "${13}"; exit 0 ;;
-  textconv) printf 'textconv of %s\n' "$(basename "$2")"; tr -d '\000' < "$2" ;;
+  textconv)
+    [ "$2" = --text-version ] && shift 2
+    printf 'textconv of %s\n' "$(basename "$2")"; tr -d '\000' < "$2" ;;
   *) exit 2 ;;
 esac
 "#;

@@ -28,7 +28,14 @@ pub const MERGE_ARGS: &str =
     "merge --marker-size %L --path %P --base-label %S --ours-label %X --theirs-label %Y %O %A %B";
 
 /// Arguments of the textconv command after the program word (git appends the file path).
-pub const TEXTCONV_ARGS: &str = "textconv";
+/// The text version is part of the command because git keeps textconv's output per blob
+/// (`cachetextconv`) and starts that cache afresh only when the command changes: a release
+/// whose text differs bumps [`crate::render::TEXT_VERSION`], and `install` writes the new
+/// command (`doctor` says when the configured one is older).
+pub const TEXTCONV_ARGS: &str = "textconv --text-version 2";
+
+/// Textconv commands earlier releases wrote; still ours, but their text is outdated.
+const OLDER_TEXTCONV_ARGS: &[&str] = &["textconv"];
 
 /// Hunk headers for the textconv output: the `=== <member path>` file separators, and control
 /// header lines such as `    Label1 As label:` or `"'My Label' As label":`, shown without
@@ -106,7 +113,12 @@ enum Shape {
     Fixed,
     /// A program word followed by these arguments; `%` in the program is doubled when git
     /// expands placeholders in this key (merge drivers).
-    Command { args: String, percent: bool },
+    Command {
+        args: String,
+        percent: bool,
+        /// The arguments earlier releases wrote for this key.
+        older: &'static [&'static str],
+    },
     /// The install marker: any `msapp-merge <version>`.
     Marker,
 }
@@ -141,31 +153,51 @@ impl Entry {
             shape: Shape::Command {
                 args: args.to_string(),
                 percent,
+                older: if args == TEXTCONV_ARGS {
+                    OLDER_TEXTCONV_ARGS
+                } else {
+                    &[]
+                },
             },
         }
     }
 
-    /// Whether `value` is one msapp-merge writes for this key: the current value, or the same
-    /// command run from another place (`program` is the program being installed now).
+    /// Whether `value` is one msapp-merge writes for this key: the current value, the same
+    /// command run from another place (`program` is the program being installed now), or the
+    /// command an earlier release wrote.
     pub fn is_ours(&self, value: &str, program: &str) -> bool {
         match &self.shape {
             Shape::Fixed => value == self.value,
             Shape::Marker => value.starts_with("msapp-merge "),
-            Shape::Command { args, percent } => {
-                let line = if *percent {
-                    shell::unescape_percent(value)
-                } else {
-                    value.to_string()
-                };
-                match shell::split_first_word(&line) {
-                    Some((word, rest)) => {
-                        rest.strip_prefix(' ') == Some(args.as_str())
-                            && (word == program || is_msapp_merge_program(&word))
-                    }
-                    None => false,
-                }
-            }
+            Shape::Command { args, older, .. } => self
+                .command_args(value, program)
+                .is_some_and(|rest| rest == *args || older.contains(&rest.as_str())),
         }
+    }
+
+    /// Whether `value` is msapp-merge's command as an earlier release wrote it.
+    pub fn is_outdated(&self, value: &str, program: &str) -> bool {
+        match &self.shape {
+            Shape::Command { older, .. } => self
+                .command_args(value, program)
+                .is_some_and(|rest| older.contains(&rest.as_str())),
+            _ => false,
+        }
+    }
+
+    /// The arguments of `value` when its program is msapp-merge.
+    fn command_args(&self, value: &str, program: &str) -> Option<String> {
+        let Shape::Command { percent, .. } = &self.shape else {
+            return None;
+        };
+        let line = if *percent {
+            shell::unescape_percent(value)
+        } else {
+            value.to_string()
+        };
+        let (word, rest) = shell::split_first_word(&line)?;
+        let rest = rest.strip_prefix(' ')?;
+        (word == program || is_msapp_merge_program(&word)).then(|| rest.to_string())
     }
 
     /// Whether this key names a command whose program must be reachable.
@@ -394,7 +426,10 @@ mod tests {
         );
         assert_eq!(
             entry(&entries, "diff.msapp.textconv").value,
-            "msapp-merge textconv"
+            format!(
+                "msapp-merge textconv --text-version {}",
+                crate::render::TEXT_VERSION
+            )
         );
         assert_eq!(entries.last().unwrap().key, MARKER_KEY);
     }
@@ -409,7 +444,10 @@ mod tests {
                 .starts_with("'/opt/100%% apps/msapp-merge' merge ")
         );
         let textconv = entry(&entries, "diff.msapp.textconv");
-        assert_eq!(textconv.value, "'/opt/100% apps/msapp-merge' textconv");
+        assert_eq!(
+            textconv.value,
+            "'/opt/100% apps/msapp-merge' textconv --text-version 2"
+        );
         assert_eq!(
             driver.program_of(&driver.value).unwrap(),
             "/opt/100% apps/msapp-merge"
@@ -436,6 +474,15 @@ mod tests {
         assert!(!name.is_ours("my own name", program));
         let marker = entry(&entries, MARKER_KEY);
         assert!(marker.is_ours("msapp-merge 0.0.1", program));
+        // The textconv command of earlier releases is ours, and outdated.
+        let textconv = entry(&entries, "diff.msapp.textconv");
+        assert!(textconv.is_ours("msapp-merge textconv", program));
+        assert!(textconv.is_outdated("msapp-merge textconv", program));
+        assert!(textconv.is_ours(&textconv.value, program));
+        assert!(!textconv.is_outdated(&textconv.value, program));
+        assert!(!textconv.is_ours("msapp-merge textconv --text-version 1", program));
+        assert!(!textconv.is_outdated("other-tool textconv", program));
+        assert!(!driver.is_outdated(&old, program));
         assert!(!marker.is_ours("someone", program));
     }
 

@@ -176,6 +176,13 @@ fn check_config(
                 ),
             ),
             None => missing.push(entry.key.clone()),
+            Some((origin, value)) if entry.is_outdated(value, program) => report.push(
+                Severity::Warning,
+                format!(
+                    "{} = {value} ({origin}) was written by an earlier msapp-merge whose diff text differs: run `msapp-merge install` again, so git renders apps afresh instead of mixing cached old texts with new ones",
+                    entry.key
+                ),
+            ),
             Some((_, value)) if entry.is_ours(value, program) => ours += 1,
             Some((origin, value)) if entry.is_command() => report.push(
                 Severity::Warning,
