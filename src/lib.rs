@@ -11,6 +11,7 @@ pub mod fsio;
 pub mod fxyaml;
 pub mod git;
 pub mod json;
+mod memo;
 pub mod merge;
 pub mod model;
 pub mod payaml;

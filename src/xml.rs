@@ -14,7 +14,10 @@
 //! Parsing and writing are one streaming pass with explicit stacks, so nesting depth cannot
 //! overflow the call stack.
 
+use std::sync::Arc;
+
 use crate::error::{Error, Result};
+use crate::memo::{KeyBuilder, Memo};
 
 /// Deepest element nesting accepted. Indentation makes output grow with depth squared, so a
 /// hostile document of nested tags could otherwise blow up; real templates nest < 20 levels.
@@ -27,6 +30,25 @@ pub fn canonical(xml: &str) -> Result<String> {
 
 /// [`canonical`], naming the document `label` in syntax errors.
 pub fn canonical_named(xml: &str, label: &str) -> Result<String> {
+    // A merge pretty-prints the same templates for every unpack (three sides, the merged app
+    // read back) and for checksums; small documents are cheaper to redo than to remember.
+    if !(MEMO_MIN_LEN..=MEMO_MAX_LEN).contains(&xml.len()) {
+        return pretty_print(xml, label);
+    }
+    let key = KeyBuilder::new("xml::canonical").text(xml).finish();
+    PRETTY
+        .get_or_try(key, xml.len(), || {
+            pretty_print(xml, label).map(Arc::<str>::from)
+        })
+        .map(|pretty| pretty.to_string())
+}
+
+const MEMO_MIN_LEN: usize = 1024;
+const MEMO_MAX_LEN: usize = 4 << 20;
+/// Weighed by input size, which the kept output roughly matches (the input is not kept).
+static PRETTY: Memo<Arc<str>> = Memo::new(256, 16 << 20);
+
+fn pretty_print(xml: &str, label: &str) -> Result<String> {
     let text = normalize_line_ends(xml.strip_prefix('\u{feff}').unwrap_or(xml));
     let mut writer = DotNetWriter::default();
     Parser {

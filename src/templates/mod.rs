@@ -125,6 +125,8 @@ pub struct Defaults {
     by_name: HashMap<String, usize>,
     theme: Theme,
     app_type: AppType,
+    /// Two used templates registered the same name, so their order decided which one counts.
+    shadowed: bool,
 }
 
 impl Defaults {
@@ -135,6 +137,19 @@ impl Defaults {
     /// reference tool refuses such apps too). When two templates claim a name, the first wins.
     pub fn new(
         used_templates: &[(String, String)],
+        themes: Option<&Json>,
+        document_app_type: &str,
+    ) -> Result<Defaults> {
+        let borrowed: Vec<(&str, &str)> = used_templates
+            .iter()
+            .map(|(name, xml)| (name.as_str(), xml.as_str()))
+            .collect();
+        Defaults::from_borrowed(&borrowed, themes, document_app_type)
+    }
+
+    /// [`Defaults::new`] for callers that hold the templates' text elsewhere (no copies made).
+    pub fn from_borrowed(
+        used_templates: &[(&str, &str)],
         themes: Option<&Json>,
         document_app_type: &str,
     ) -> Result<Defaults> {
@@ -152,6 +167,7 @@ impl Defaults {
                 )
             })?;
             for template in parsed {
+                defaults.shadowed |= defaults.by_name.contains_key(&template.name);
                 defaults.register_if_absent(template);
             }
         }
@@ -178,6 +194,12 @@ impl Defaults {
             template.input_defaults.insert_if_absent(&property, formula);
         }
         self.replace(template);
+    }
+
+    /// False when no two used templates (nor their nested widgets) share a name: then their
+    /// order changes nothing but the order of [`Defaults::templates`].
+    pub fn order_matters(&self) -> bool {
+        self.shadowed
     }
 
     pub fn app_type(&self) -> AppType {

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use crate::error::{Error, Result};
 use crate::json::{Json, Object};
+use crate::memo::{KeyBuilder, Memo};
 use crate::model::MsApp;
 use crate::source::names::escape_filename;
 use crate::source::{Entropy, SourceTree, Warnings};
@@ -107,6 +108,18 @@ fn list<'a>(templates: &'a Object, key: &str) -> Result<&'a [Json]> {
 
 /// `name` and `version` of the template's root `widget` element.
 fn widget_identity(xml: &str) -> Option<(String, String)> {
+    // Every unpack and pack of a merge reads the same template files; parsing one whole
+    // costs about as much as pretty-printing it.
+    let key = KeyBuilder::new("pkgs::widget_identity").text(xml).finish();
+    IDENTITIES
+        .get_or_try::<()>(key, 1, || Ok(parse_widget_identity(xml)))
+        .ok()
+        .flatten()
+}
+
+static IDENTITIES: Memo<Option<(String, String)>> = Memo::new(256, usize::MAX);
+
+fn parse_widget_identity(xml: &str) -> Option<(String, String)> {
     let doc = roxmltree::Document::parse(xml).ok()?;
     let root = doc.root_element();
     if root.tag_name().name() != "widget" || root.tag_name().namespace() != Some(WIDGET_NAMESPACE) {
