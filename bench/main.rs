@@ -591,6 +591,8 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
     }
     ops.push(Op::Textconv);
     // The store textconv-warm starts from: the renderings of the base (untimed).
+    // Apps the store cannot serve leave it empty; their next version is then rendered cold.
+    fs::create_dir_all(dir.join(TEXTCONV_WARMED)).map_err(|e| e.to_string())?;
     let warmed = Command::new(MERGE_BIN)
         .current_dir(dir)
         .env("GIT_DIR", dir.join(TEXTCONV_WARMED))
