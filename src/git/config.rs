@@ -32,7 +32,9 @@ pub const MERGE_ARGS: &str =
 /// (`cachetextconv`) and starts that cache afresh only when the command changes: a release
 /// whose text differs bumps [`crate::render::TEXT_VERSION`], and `install` writes the new
 /// command (`doctor` says when the configured one is older).
-pub const TEXTCONV_ARGS: &str = "textconv --text-version 2";
+pub fn textconv_args() -> String {
+    format!("textconv --text-version {}", crate::render::TEXT_VERSION)
+}
 
 /// Textconv commands earlier releases wrote; still ours, but their text is outdated.
 const OLDER_TEXTCONV_ARGS: &[&str] = &["textconv"];
@@ -153,13 +155,17 @@ impl Entry {
             shape: Shape::Command {
                 args: args.to_string(),
                 percent,
-                older: if args == TEXTCONV_ARGS {
-                    OLDER_TEXTCONV_ARGS
-                } else {
-                    &[]
-                },
+                older: &[],
             },
         }
+    }
+
+    /// The same command as earlier releases wrote it with these arguments instead.
+    fn written_before_as(mut self, older_args: &'static [&'static str]) -> Self {
+        if let Shape::Command { older, .. } = &mut self.shape {
+            *older = older_args;
+        }
+        self
     }
 
     /// Whether `value` is one msapp-merge writes for this key: the current value, the same
@@ -241,9 +247,10 @@ pub fn planned_entries(program: &str) -> Vec<Entry> {
         Entry::command(
             format!("diff.{APP_DRIVER}.textconv"),
             program,
-            TEXTCONV_ARGS,
+            &textconv_args(),
             false,
-        ),
+        )
+        .written_before_as(OLDER_TEXTCONV_ARGS),
         Entry::fixed(format!("diff.{APP_DRIVER}.cachetextconv"), "true"),
         Entry::fixed(format!("diff.{APP_DRIVER}.binary"), "true"),
         Entry::fixed(format!("diff.{APP_DRIVER}.xfuncname"), XFUNCNAME),

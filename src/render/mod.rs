@@ -13,7 +13,7 @@ pub use store::RenderStore;
 pub use textconv::{cannot_show, render, render_with, textconv, textconv_path, textconv_with};
 
 /// The version of textconv's text, which the configured textconv command names (see
-/// [`crate::git::config::TEXTCONV_ARGS`]); bumped whenever a release changes the text of any
+/// [`crate::git::config::textconv_args`]); bumped whenever a release changes the text of any
 /// app. 2: `ControlTemplates.json` is no longer listed.
 pub const TEXT_VERSION: u32 = 2;
 
