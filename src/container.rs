@@ -225,13 +225,16 @@ impl<'a> StoredArchive<'a> {
 /// Writes entries in the given order: Deflate, fixed timestamp, MS-DOS "made by", UTF-8 flag
 /// only for non-ASCII names. Same input, same bytes.
 pub fn write_archive(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
-    let total: usize = entries.iter().map(|(_, data)| data.len()).sum();
-    if total < PARALLEL_DEFLATE_FROM {
+    let deflate = |part: &[(String, Vec<u8>)]| -> Result<Vec<u8>> {
         let mut writer = ArchiveWriter::new();
-        for (name, data) in entries {
+        for (name, data) in part {
             writer.add(name, data)?;
         }
-        return writer.finish();
+        writer.finish()
+    };
+    let total: usize = entries.iter().map(|(_, data)| data.len()).sum();
+    if total < PARALLEL_DEFLATE_FROM {
+        return deflate(entries);
     }
     // Deflating is most of writing a big app, and entries deflate independently: one half on
     // another core, each into an archive of its own, then copied over compressed in order.
@@ -245,25 +248,7 @@ pub fn write_archive(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
         })
         .map_or(entries.len(), |i| i + 1);
     let (first, second) = entries.split_at(split);
-    let deflate = |part: &[(String, Vec<u8>)]| -> Result<Vec<u8>> {
-        let mut writer = ArchiveWriter::new();
-        for (name, data) in part {
-            writer.add(name, data)?;
-        }
-        writer.finish()
-    };
-    let (first, second) = std::thread::scope(|scope| {
-        let other = std::thread::Builder::new().spawn_scoped(scope, || deflate(second));
-        let first = deflate(first);
-        let second = match other {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|payload| std::panic::resume_unwind(payload)),
-            // No thread to be had: deflate it here.
-            Err(_) => deflate(second),
-        };
-        (first, second)
-    });
+    let (second, first) = crate::parallel::join(|| deflate(second), || deflate(first));
     let (first, second) = (first?, second?);
     let mut halves = [RawSource::open(&first)?, RawSource::open(&second)?];
     let mut writer = ArchiveWriter::new();

@@ -14,6 +14,7 @@ pub mod json;
 mod memo;
 pub mod merge;
 pub mod model;
+mod parallel;
 pub mod payaml;
 pub mod render;
 pub mod source;

@@ -109,14 +109,9 @@ pub fn merge_entries(
         // The changed entries are unpacked again while the merged app is written: the proof
         // reads them and their context from an archive of just those entries, in the merged
         // app's order (see `screens::verify_changed`).
-        std::thread::scope(|s| {
-            let proof = s.spawn(|| sides.verify(&plan));
-            let written = sides.write(&plan);
-            let proved = proof
-                .join()
-                .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
-            proved.and(written)
-        })?
+        let (proved, written) =
+            crate::parallel::join(|| sides.verify(&plan), || sides.write(&plan));
+        proved.and(written)?
     };
     StoredArchive::open(&bytes, "merged app", &Limits::default())
         .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;

@@ -13,6 +13,7 @@ use std::time::SystemTime;
 use sha2::{Digest as _, Sha256};
 
 use crate::fsio;
+use crate::memo::KeyBuilder;
 
 pub type Key = [u8; 32];
 
@@ -57,15 +58,12 @@ impl RenderStore {
 
     /// A key for content: what kind of rendering, and the digests of everything it depends on.
     pub fn key(&self, kind: &str, parts: &[&[u8]]) -> Key {
-        let mut h = Sha256::new();
-        h.update(b"msapp-merge textconv rendering\0");
-        h.update(self.build);
-        h.update(kind.as_bytes());
+        let mut key = KeyBuilder::new("msapp-merge textconv rendering");
+        key.bytes(&self.build).text(kind);
         for part in parts {
-            h.update((part.len() as u64).to_le_bytes());
-            h.update(part);
+            key.bytes(part);
         }
-        h.finalize().into()
+        key.finish()
     }
 
     pub fn get(&self, key: &Key) -> Option<Vec<u8>> {

@@ -38,6 +38,7 @@ use crate::container::{self, ArchiveEntry, Limits};
 use crate::error::{Error, Result};
 use crate::json::{self, Json, Object};
 use crate::model::{Entry, EntryData, MsApp, is_json_name, same_entry_name};
+use crate::parallel;
 use crate::source::SourceTree;
 use crate::source::datasources::DATA_SOURCES_ENTRY;
 use crate::source::names::{escape_filename, truncate_name_if_too_long};
@@ -211,31 +212,17 @@ fn render_entries(entries: Vec<ArchiveEntry>, label: &str) -> Result<String> {
         }
     }
     // Data sources are not needed for the control trees: they are rendered on the other core.
+    let (source_lines, unpacked) = parallel::join(
+        || data_source_lines(data_sources.as_deref()),
+        || unpack_slim(rest, label),
+    );
+    let (app, tree, local_databases) = unpacked?;
     thread::scope(|scope| {
-        let render_sources = || data_source_lines(data_sources.as_deref());
-        let sources = worker().spawn_scoped(scope, render_sources);
-        let unpacked = unpack_slim(rest, label);
-        let source_lines = match sources {
-            Ok(handle) => match handle.join() {
-                Ok(lines) => lines,
-                Err(payload) => panic::resume_unwind(payload),
-            },
-            // No thread to be had: do it here.
-            Err(_) => render_sources(),
-        };
-        let (app, tree, local_databases) = unpacked?;
         // Freeing the parsed app takes a while for big apps; the other core does it meanwhile.
         // (Without a thread, the closure and the app are simply dropped here.)
-        let _ = worker().spawn_scoped(scope, move || drop(app));
+        let _ = parallel::worker().spawn_scoped(scope, move || drop(app));
         Ok(assemble(&tree, &source_lines, local_databases.as_ref()))
     })
-}
-
-/// Deep documents are walked recursively (nested values, JSON inside strings); a stack
-/// overflow aborts the process, which no `catch_unwind` turns into an explanation. Worker
-/// threads get more than the default 2 MiB (address space only, until used).
-fn worker() -> thread::Builder {
-    thread::Builder::new().stack_size(64 << 20)
 }
 
 /// Unpacks what the rendering needs. Returns the parsed app, the tree and

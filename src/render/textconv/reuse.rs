@@ -16,13 +16,13 @@
 //! entry alone and are reused by it in any app.
 
 use std::collections::HashSet;
-use std::panic;
-use std::thread;
 
 use crate::container::{Limits, StoredArchive};
 use crate::error::Result;
 use crate::json::{self, Json};
+use crate::memo::KeyBuilder;
 use crate::model::{Entry, EntryData, MsApp, same_entry_name};
+use crate::parallel;
 use crate::render::store::{Key, RenderStore};
 use crate::source::SourceTree;
 use crate::source::controls::{TEST_ROOT_NAME, is_component_template_id};
@@ -30,9 +30,7 @@ use crate::source::datasources::DATA_SOURCES_ENTRY;
 use crate::source::names::{escape_filename, truncate_name_if_too_long};
 use crate::source::unpack::control_folder;
 
-use super::{
-    VOLATILE_ENTRIES, assemble, data_source_lines, local_databases, parse_entry, unpack, worker,
-};
+use super::{VOLATILE_ENTRIES, assemble, data_source_lines, local_databases, parse_entry, unpack};
 
 /// Screen facts and rendering kept per screen entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,27 +76,16 @@ pub(super) fn render_reusing(
 
     // Data sources are not needed for the controls: a miss is rendered on the other core.
     let reader = &*store;
-    let (source_lines, controls) = thread::scope(|scope| {
-        let render_sources = || -> Result<String> {
+    let (source_lines, controls) = parallel::join(
+        || -> Result<String> {
             match &sources {
                 Some((index, _, None)) => Ok(data_source_lines(Some(&stored.inflate(*index)?))),
                 Some((_, _, Some(lines))) => Ok(lines.clone()),
                 None => Ok(String::new()),
             }
-        };
-        let worker = matches!(sources, Some((_, _, None)))
-            .then(|| worker().spawn_scoped(scope, render_sources).ok())
-            .flatten();
-        let controls = render_controls(&stored, &names, label, reader);
-        let lines = match worker {
-            Some(handle) => match handle.join() {
-                Ok(lines) => lines,
-                Err(payload) => panic::resume_unwind(payload),
-            },
-            None => render_sources(),
-        };
-        (lines, controls)
-    });
+        },
+        || render_controls(&stored, &names, label, reader),
+    );
     let source_lines = source_lines?;
     if let Some((_, key, None)) = sources {
         store.put(key, source_lines.clone().into_bytes());
@@ -253,11 +240,9 @@ fn render_controls(
 
 /// What a screen's rendering depends on besides its own entry.
 fn context_digest(stored: &StoredArchive<'_>, names: &[&str], app: &MsApp) -> [u8; 32] {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
+    let mut key = KeyBuilder::new("screen context");
     let mut add = |part: &[u8]| {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part);
+        key.bytes(part);
     };
     for context in [
         "References\\Templates.json",
@@ -282,7 +267,7 @@ fn context_digest(stored: &StoredArchive<'_>, names: &[&str], app: &MsApp) -> [u
             add(&stored.fingerprint(index).unwrap_or_default());
         }
     }
-    h.finalize().into()
+    key.finish()
 }
 
 /// `Src/<name>.fx.yaml` as unpack names a top control whose name collides with no other.
