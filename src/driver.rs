@@ -110,12 +110,10 @@ pub fn run_merge_file(kind: FileKind, req: &MergeRequest) -> Result<MergeOutcome
 pub fn run_merge(req: &MergeRequest) -> Result<MergeOutcome> {
     let (labels, mut opts) = options(req);
     // Only when run by git (%P given): a manual merge does not write into some repository.
-    // `MSAPP_MERGE_NO_CACHE` turns it off (and textconv's store).
     opts.checksum_cache = req
         .path
         .as_ref()
-        .filter(|_| std::env::var_os("MSAPP_MERGE_NO_CACHE").is_none())
-        .and_then(|_| git_dir_of_run())
+        .and_then(|_| crate::git::cache_git_dir())
         .map(|dir| dir.join("msapp-merge").join("checksum-values"));
     let base = fsio::read_file(&req.base)?;
     let ours = fsio::read_file(&req.ours)?;

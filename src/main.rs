@@ -545,16 +545,10 @@ fn run_textconv(a: TextconvArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Renderings are kept in the git directory of the repository textconv runs in (git runs it
-/// from the top of the work tree), unless `MSAPP_MERGE_NO_CACHE` is set.
+/// Renderings are kept in the git directory of the repository textconv runs in.
 fn render_store() -> msapp_merge::render::RenderStore {
     use msapp_merge::render::RenderStore;
-    if std::env::var_os("MSAPP_MERGE_NO_CACHE").is_some() {
-        return RenderStore::disabled();
-    }
-    std::env::current_dir()
-        .ok()
-        .and_then(|dir| msapp_merge::git::find_git_dir(&dir))
+    msapp_merge::git::cache_git_dir()
         .map_or_else(RenderStore::disabled, |dir| RenderStore::in_git_dir(&dir))
 }
 

@@ -95,6 +95,32 @@ fn merge_of_different_controls_is_clean_with_every_git() {
     }
 }
 
+/// The driver keeps the checksum values it computed in the git directory, which it finds
+/// itself (git does not pass it), also in a linked work tree; `MSAPP_MERGE_NO_CACHE` keeps
+/// nothing.
+#[test]
+fn merges_keep_checksum_values_in_the_git_directory() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("repo", APP);
+    let (ours, theirs) = clean_sides();
+    repo.diverge(&ours, &theirs);
+    let cache = repo.git_dir().join("msapp-merge").join("checksum-values");
+
+    let mut off = sb.command(&sb.git.path, &repo.dir);
+    let out = off
+        .env("MSAPP_MERGE_NO_CACHE", "1")
+        .args(["merge", "--no-edit", "feature"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!cache.exists());
+
+    repo.git_ok(&["reset", "-q", "--hard", "HEAD~1"]);
+    repo.git_ok(&["merge", "--no-edit", "feature"]);
+    assert!(cache.is_file());
+    assert!(fs::metadata(&cache).unwrap().len() > 8);
+}
+
 #[test]
 fn rebase_of_different_controls_is_clean() {
     let sb = Sandbox::new();

@@ -272,6 +272,16 @@ pub(crate) fn git_failure(args: &[OsString], out: &Output) -> Error {
     )
 }
 
+/// Where the caches of the repository the command runs in live (the checksum values of the
+/// merge, textconv's renderings): its git directory, unless `MSAPP_MERGE_NO_CACHE` is set.
+/// git runs drivers from the top of the work tree.
+pub fn cache_git_dir() -> Option<PathBuf> {
+    if std::env::var_os("MSAPP_MERGE_NO_CACHE").is_some() {
+        return None;
+    }
+    find_git_dir(&std::env::current_dir().ok()?)
+}
+
 /// The git directory of the repository around `start`, found without running git: `GIT_DIR`
 /// when set, else the nearest `.git` directory or `.git` file (`gitdir: ...`, worktrees and
 /// submodules) above it. For caches, where a wrong answer only costs time: git runs textconv
