@@ -127,21 +127,21 @@ impl Maxima {
     }
 }
 
-/// The cache key of an entry's maxima: its fingerprint, kept apart from checksum values.
-fn maxima_key(fingerprint: &Digest) -> Digest {
+/// The cache key of a fact of an entry (not its checksum value, which the bare fingerprint
+/// keys): the fingerprint under the fact's name.
+fn fact_key(fact: &str, fingerprint: &Digest) -> Digest {
     let mut h = Sha256::new();
-    h.update(b"msapp-merge control maxima 1\0");
+    h.update(b"msapp-merge ");
+    h.update(fact.as_bytes());
+    h.update(b"\0");
     h.update(fingerprint);
     h.finalize().into()
 }
 
-/// The cache key of the digest of an entry's control names.
-fn names_key(fingerprint: &Digest) -> Digest {
-    let mut h = Sha256::new();
-    h.update(b"msapp-merge control names 1\0");
-    h.update(fingerprint);
-    h.finalize().into()
-}
+/// The highest id and publish order of an entry's controls.
+const MAXIMA: &str = "control maxima 1";
+/// The digest of the set of an entry's control names.
+const NAMES: &str = "control names 1";
 
 /// The set of control names, as one digest (order and repeats do not count).
 fn names_digest<'n>(names: impl Iterator<Item = &'n str>) -> Digest {
@@ -365,12 +365,16 @@ impl Sides<'_> {
                 .find(key)
                 .and_then(|i| self.theirs.stored.fingerprint(i))
             {
-                self.cache.record(names_key(&f), now);
+                self.cache.record(fact_key(NAMES, &f), now);
             }
             let Some(index) = self.base.find(key) else {
                 return Ok(false);
             };
-            let cache_key = self.base.stored.fingerprint(index).map(|f| names_key(&f));
+            let cache_key = self
+                .base
+                .stored
+                .fingerprint(index)
+                .map(|f| fact_key(NAMES, &f));
             let before = match cache_key.and_then(|k| self.cache.get(&k)) {
                 Some(digest) => digest,
                 None => {
@@ -473,7 +477,7 @@ impl Sides<'_> {
 
     /// One entry's maxima, from the cache when this content was seen before.
     fn entry_maxima(&self, side: &Side<'_>, index: usize) -> Decided<Maxima> {
-        let key = side.stored.fingerprint(index).map(|f| maxima_key(&f));
+        let key = side.stored.fingerprint(index).map(|f| fact_key(MAXIMA, &f));
         if let Some(m) = key
             .and_then(|k| self.cache.get(&k))
             .and_then(|d| Maxima::from_digest(&d))
