@@ -208,29 +208,25 @@ fn targets(out: &mut String, measured: &[Measured]) {
             );
         }
         let inflate = big.get(Op::Inflate).map(|s| s.median);
-        if let (Some(tc), Some(inflate)) = (big.get(Op::Textconv), inflate)
-            && let Some(r) = ratio(tc.median, inflate)
-        {
-            let _ = writeln!(
-                out,
-                "| textconv of the largest corpus app: ≤ inflating it once | {} vs inflate {} = {:.2}× | {} |",
-                fmt_dur(tc.median),
-                fmt_dur(inflate),
-                r,
-                verdict(r <= 1.0)
-            );
-        }
-        if let (Some(tc), Some(inflate)) = (big.get(Op::TextconvWarm), inflate)
-            && let Some(r) = ratio(tc.median, inflate)
-        {
-            let _ = writeln!(
-                out,
-                "| textconv of the next version (one change), renderings of the version before kept: ≤ inflating it once | {} vs inflate {} = {:.2}× | {} |",
-                fmt_dur(tc.median),
-                fmt_dur(inflate),
-                r,
-                verdict(r <= 1.0)
-            );
+        for (op, what) in [
+            (Op::Textconv, "textconv of the largest corpus app"),
+            (
+                Op::TextconvWarm,
+                "textconv of the next version (one change), renderings of the version before kept",
+            ),
+        ] {
+            if let (Some(tc), Some(inflate)) = (big.get(op), inflate)
+                && let Some(r) = ratio(tc.median, inflate)
+            {
+                let _ = writeln!(
+                    out,
+                    "| {what}: ≤ inflating it once | {} vs inflate {} = {:.2}× | {} |",
+                    fmt_dur(tc.median),
+                    fmt_dur(inflate),
+                    r,
+                    verdict(r <= 1.0)
+                );
+            }
         }
         if let Some(rss) = big.get(Op::Merge(1)).and_then(|s| s.peak_rss) {
             let r = rss as f64 / big.uncompressed.max(1) as f64;
