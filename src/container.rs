@@ -74,49 +74,49 @@ fn read_archive_filtered(
     bytes: &[u8],
     label: &str,
     limits: &Limits,
-    wanted: impl Fn(usize) -> bool,
+    wanted: impl Fn(usize) -> bool + Sync,
 ) -> Result<Archive> {
-    let checked = checked_entries(bytes, label, limits)?;
-    let mut body = Cursor::new(bytes);
-    let mut entries = Vec::with_capacity(checked.len());
-    for (position, (info, entry)) in checked.into_iter().enumerate() {
-        if !wanted(position) {
-            continue;
-        }
-        let mut file = entry
-            .with_reader(&mut body, ZipReadOptions::new())
-            .map_err(|e| corrupt(label, &format!("entry {}: {e}", info.name)))?;
-        let declared = info.uncompressed_size;
-        let capacity = usize::try_from(declared.min(MAX_PREALLOCATION)).unwrap_or(0);
-        let mut data = Vec::with_capacity(capacity);
-        // One byte more than declared is enough to notice an entry that lies about its size.
-        (&mut file)
-            .take(declared.saturating_add(1))
-            .read_to_end(&mut data)
-            .map_err(|e| corrupt(label, &format!("entry {}: {e}", info.name)))?;
-        if data.len() as u64 != declared {
-            return Err(corrupt(
-                label,
-                &format!(
-                    "entry {} inflates to {}{} bytes but declares {declared}",
-                    info.name,
-                    if data.len() as u64 > declared {
-                        "more than "
-                    } else {
-                        ""
-                    },
-                    data.len()
-                        .min(usize::try_from(declared).unwrap_or(usize::MAX)),
-                ),
-            ));
-        }
-        entries.push(ArchiveEntry {
-            name: info.name,
-            data,
+    let stored = StoredArchive::open(bytes, label, limits)?;
+    let chosen: Vec<usize> = (0..stored.entries.len()).filter(|&i| wanted(i)).collect();
+    let inflate_all = |indexes: &[usize]| -> Result<Vec<ArchiveEntry>> {
+        indexes
+            .iter()
+            .map(|&i| {
+                Ok(ArchiveEntry {
+                    name: stored.entries[i].info.name.clone(),
+                    data: stored.inflate(i)?,
+                })
+            })
+            .collect()
+    };
+    let total: u64 = chosen
+        .iter()
+        .map(|&i| stored.entries[i].info.uncompressed_size)
+        .sum();
+    if total < PARALLEL_INFLATE_FROM {
+        return Ok(Archive {
+            entries: inflate_all(&chosen)?,
         });
     }
+    // Entries inflate independently: half of the bytes on another core. Each half stops at
+    // its first bad entry, so the error reported is the first in archive order either way.
+    let mut share = 0;
+    let split = chosen
+        .iter()
+        .position(|&i| {
+            share += stored.entries[i].info.uncompressed_size;
+            share * 2 >= total
+        })
+        .map_or(chosen.len(), |p| p + 1);
+    let (first, second) = chosen.split_at(split);
+    let (second, first) = crate::parallel::join(|| inflate_all(second), || inflate_all(first));
+    let mut entries = first?;
+    entries.extend(second?);
     Ok(Archive { entries })
 }
+
+/// Apps smaller than this (uncompressed) are inflated on one thread.
+const PARALLEL_INFLATE_FROM: u64 = 4 << 20;
 
 /// Lists the file entries (directories skipped) with their central-directory metadata, after
 /// the same checks as [`read_archive`], without inflating anything.
@@ -132,7 +132,6 @@ pub fn list_entries(bytes: &[u8], label: &str, limits: &Limits) -> Result<Vec<En
 pub struct StoredArchive<'a> {
     bytes: &'a [u8],
     label: String,
-    limits: Limits,
     pub entries: Vec<StoredEntry>,
 }
 
@@ -173,7 +172,6 @@ impl<'a> StoredArchive<'a> {
         Ok(StoredArchive {
             bytes,
             label: label.to_string(),
-            limits: limits.clone(),
             entries,
         })
     }
@@ -210,16 +208,119 @@ impl<'a> StoredArchive<'a> {
         Some(h.finalize().into())
     }
 
-    /// Inflates one entry, checking its size like [`read_archive`] does.
+    /// Inflates one entry straight from its compressed bytes, checking that it inflates to
+    /// the size and CRC the directory declares.
     pub fn inflate(&self, index: usize) -> Result<Vec<u8>> {
-        let archive = read_archive_filtered(self.bytes, &self.label, &self.limits, |i| i == index)?;
-        archive
+        let entry = self
             .entries
-            .into_iter()
-            .next()
-            .map(|e| e.data)
-            .ok_or_else(|| Error::invalid(&self.label, format!("no entry number {index}")))
+            .get(index)
+            .ok_or_else(|| Error::invalid(&self.label, format!("no entry number {index}")))?;
+        let input = self.bytes.get(entry.data.clone()).unwrap_or_default();
+        let declared = entry.info.uncompressed_size;
+        let data = match entry.method {
+            CompressionMethod::Stored if input.len() as u64 != declared => {
+                return Err(corrupt(
+                    &self.label,
+                    &format!(
+                        "entry {} is stored as {} bytes but declares {declared}",
+                        entry.info.name,
+                        input.len()
+                    ),
+                ));
+            }
+            CompressionMethod::Stored => input.to_vec(),
+            CompressionMethod::Deflated => inflate_raw(input, declared)
+                .map_err(|e| corrupt(&self.label, &format!("entry {}: {e}", entry.info.name)))?,
+            _ => self.inflate_with_zip_reader(entry)?,
+        };
+        if data.len() as u64 != declared {
+            return Err(corrupt(
+                &self.label,
+                &format!(
+                    "entry {} inflates to {}{} bytes but declares {declared}",
+                    entry.info.name,
+                    if data.len() as u64 > declared {
+                        "more than "
+                    } else {
+                        ""
+                    },
+                    data.len()
+                        .min(usize::try_from(declared).unwrap_or(usize::MAX)),
+                ),
+            ));
+        }
+        if crc32fast::hash(&data) != entry.info.crc32 {
+            return Err(corrupt(
+                &self.label,
+                &format!("entry {}: its CRC-32 does not match", entry.info.name),
+            ));
+        }
+        Ok(data)
     }
+
+    /// Methods other than Stored and Deflated (Deflate64) go through the zip crate's reader.
+    /// At most one byte more than declared is read, enough to notice a lying size.
+    fn inflate_with_zip_reader(&self, entry: &StoredEntry) -> Result<Vec<u8>> {
+        let failed = |e: &dyn std::fmt::Display| {
+            corrupt(&self.label, &format!("entry {}: {e}", entry.info.name))
+        };
+        let mut archive = ZipArchive::new(Cursor::new(self.bytes)).map_err(|e| failed(&e))?;
+        let index = archive
+            .index_for_name_raw(entry.info.name.as_bytes())
+            .ok_or_else(|| failed(&"not found again in the directory"))?;
+        let file = archive.by_index(index).map_err(|e| failed(&e))?;
+        let declared = entry.info.uncompressed_size;
+        let mut data = Vec::with_capacity(preallocation(declared));
+        file.take(declared.saturating_add(1))
+            .read_to_end(&mut data)
+            .map_err(|e| failed(&e))?;
+        Ok(data)
+    }
+}
+
+/// Bytes reserved up front for an entry that declares `declared` bytes: one more, so that an
+/// entry inflating to more than it declares is seen without growing the buffer, but never
+/// more than [`MAX_PREALLOCATION`], so a lying size cannot reserve memory.
+fn preallocation(declared: u64) -> usize {
+    usize::try_from(declared.saturating_add(1).min(MAX_PREALLOCATION)).unwrap_or(0)
+}
+
+thread_local! {
+    /// One inflate state per thread, reset between entries: a fresh one costs a 32 kB window
+    /// and its state for every entry.
+    static INFLATER: std::cell::RefCell<flate2::Decompress> =
+        std::cell::RefCell::new(flate2::Decompress::new(false));
+}
+
+/// Inflates a raw deflate stream, stopping once it passes `declared` bytes (the caller
+/// reports the size mismatch). Errors are the stream's own: corrupt data, or an early end.
+fn inflate_raw(input: &[u8], declared: u64) -> std::result::Result<Vec<u8>, String> {
+    let limit = usize::try_from(declared.saturating_add(1)).unwrap_or(usize::MAX);
+    let mut out = Vec::with_capacity(preallocation(declared));
+    INFLATER.with_borrow_mut(|inflater| {
+        inflater.reset(false);
+        // Output goes into the vector's spare capacity, never past it: the loop only grows
+        // the vector (up to one byte past the declared size) when the stream fills it.
+        while out.len() < limit {
+            if out.len() == out.capacity() {
+                out.reserve_exact((limit - out.len()).min(MAX_PREALLOCATION as usize));
+            }
+            let consumed = usize::try_from(inflater.total_in()).unwrap_or(usize::MAX);
+            let rest = input.get(consumed..).unwrap_or_default();
+            let before = (inflater.total_in(), inflater.total_out());
+            let status = inflater
+                .decompress_vec(rest, &mut out, flate2::FlushDecompress::Finish)
+                .map_err(|e| e.to_string())?;
+            if status == flate2::Status::StreamEnd {
+                break;
+            }
+            if (inflater.total_in(), inflater.total_out()) == before {
+                return Err("the deflate stream ends early".to_string());
+            }
+        }
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// Writes entries in the given order: Deflate, fixed timestamp, MS-DOS "made by", UTF-8 flag

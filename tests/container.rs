@@ -533,3 +533,47 @@ fn entries_larger_than_declared_are_errors() {
     let text = error_of(&zip, &Limits::default());
     assert!(text.contains("truncated or corrupt zip"), "{text}");
 }
+
+/// Flips a bit of the CRC-32 the central directory records for `name`.
+fn corrupt_crc(zip: &mut [u8], name: &str) {
+    let at = (0..zip.len().saturating_sub(46))
+        .find(|&i| {
+            zip[i..i + 4] == [0x50, 0x4b, 0x01, 0x02] && {
+                let len = usize::from(u16::from_le_bytes([zip[i + 28], zip[i + 29]]));
+                zip.get(i + 46..i + 46 + len) == Some(name.as_bytes())
+            }
+        })
+        .unwrap_or_else(|| panic!("no central record for {name}"));
+    zip[at + 16] ^= 1;
+}
+
+#[test]
+fn big_archives_inflated_on_two_cores_name_the_first_bad_entry() {
+    // Eight 1 MB entries: more than the size from which both cores inflate, so entries 1 and 6
+    // fall in different halves.
+    let entries: Vec<(String, Vec<u8>)> = (0..8u32)
+        .map(|i| {
+            let data = (0..1u32 << 20)
+                .map(|j| (j.wrapping_mul(2_654_435_761).wrapping_add(i) >> 24) as u8)
+                .collect();
+            (format!("Assets\\e{i}.bin"), data)
+        })
+        .collect();
+    let zip = write_archive(&entries).unwrap();
+    assert_eq!(entries_of(&zip), entries);
+    let mut both = zip.clone();
+    corrupt_crc(&mut both, "Assets\\e1.bin");
+    corrupt_crc(&mut both, "Assets\\e6.bin");
+    let text = error_of(&both, &Limits::default());
+    assert!(
+        text.contains("entry Assets\\e1.bin: its CRC-32 does not match"),
+        "{text}"
+    );
+    let mut late = zip;
+    corrupt_crc(&mut late, "Assets\\e6.bin");
+    let text = error_of(&late, &Limits::default());
+    assert!(
+        text.contains("entry Assets\\e6.bin: its CRC-32 does not match"),
+        "{text}"
+    );
+}

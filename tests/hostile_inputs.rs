@@ -39,6 +39,8 @@ struct Raw {
     external: u32,
     /// What the headers claim the entry inflates to.
     declared: Option<u32>,
+    /// The CRC-32 the headers claim (by default that of `data`, right for stored entries).
+    crc: Option<u32>,
 }
 
 fn raw(name: &str, data: &[u8]) -> Raw {
@@ -50,6 +52,18 @@ fn raw(name: &str, data: &[u8]) -> Raw {
         made_by: 20,
         external: 0,
         declared: None,
+        crc: None,
+    }
+}
+
+/// An entry deflated (as stored blocks) from `content`, whose headers claim `declared` bytes
+/// and the CRC-32 `crc` once inflated.
+fn deflated(name: &str, deflate: Vec<u8>, declared: usize, crc: u32) -> Raw {
+    Raw {
+        method: 8,
+        declared: Some(declared as u32),
+        crc: Some(crc),
+        ..raw(name, &deflate)
     }
 }
 
@@ -64,7 +78,7 @@ fn craft(entries: &[Raw]) -> Vec<u8> {
         common.extend_from_slice(&e.method.to_le_bytes());
         common.extend_from_slice(&0u16.to_le_bytes());
         common.extend_from_slice(&0x21u16.to_le_bytes());
-        common.extend_from_slice(&crc32(&e.data).to_le_bytes());
+        common.extend_from_slice(&e.crc.unwrap_or_else(|| crc32(&e.data)).to_le_bytes());
         common.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
         common.extend_from_slice(&e.declared.unwrap_or(e.data.len() as u32).to_le_bytes());
         common.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
@@ -350,7 +364,67 @@ fn cases() -> Vec<Case> {
                 e.declared = Some(4);
                 app_plus(e)
             },
-            expect: RefusedUnlessUnread(&["Assets\\a.txt", "larger than its declared"]),
+            expect: RefusedUnlessUnread(&["Assets\\a.txt", "stored as 10 bytes but declares 4"]),
+        },
+        Case {
+            name: "deflated entry inflates to more than it declares",
+            bytes: || {
+                let text = b"0123456789";
+                app_plus(deflated(
+                    "Assets\\a.txt",
+                    stored_deflate(text),
+                    4,
+                    crc32(text),
+                ))
+            },
+            expect: RefusedUnlessUnread(&[
+                "Assets\\a.txt",
+                "inflates to more than 4 bytes but declares 4",
+            ]),
+        },
+        Case {
+            name: "deflated entry inflates to less than it declares",
+            bytes: || {
+                let text = b"0123456789";
+                app_plus(deflated(
+                    "Assets\\a.txt",
+                    stored_deflate(text),
+                    20,
+                    crc32(text),
+                ))
+            },
+            expect: RefusedUnlessUnread(&["Assets\\a.txt", "inflates to 10 bytes but declares 20"]),
+        },
+        Case {
+            name: "deflated entry with a wrong CRC-32",
+            bytes: || {
+                let text = b"0123456789";
+                app_plus(deflated(
+                    "Assets\\a.txt",
+                    stored_deflate(text),
+                    10,
+                    crc32(text) ^ 1,
+                ))
+            },
+            expect: RefusedUnlessUnread(&["Assets\\a.txt", "CRC-32 does not match"]),
+        },
+        Case {
+            name: "deflate stream cut short",
+            bytes: || {
+                let text = b"0123456789";
+                let mut stream = stored_deflate(text);
+                stream.truncate(stream.len() - 3);
+                app_plus(deflated("Assets\\a.txt", stream, 10, crc32(text)))
+            },
+            expect: RefusedUnlessUnread(&["Assets\\a.txt", "deflate stream ends early"]),
+        },
+        Case {
+            name: "corrupt deflate stream",
+            bytes: || {
+                // Block type 3 does not exist.
+                app_plus(deflated("Assets\\a.txt", vec![0x07, 0, 0, 0], 10, 0))
+            },
+            expect: RefusedUnlessUnread(&["Assets\\a.txt", "truncated or corrupt zip"]),
         },
         Case {
             name: "too many entries",

@@ -34,7 +34,7 @@ use std::thread;
 
 use crate::app;
 use crate::checksum;
-use crate::container::{self, ArchiveEntry, Limits};
+use crate::container::{self, ArchiveEntry, Limits, StoredArchive};
 use crate::error::{Error, Result};
 use crate::json::{self, Json, Object};
 use crate::model::{Entry, EntryData, MsApp, is_json_name, same_entry_name};
@@ -172,8 +172,8 @@ pub fn render_with(
     {
         return Ok(text);
     }
-    let archive = container::read_archive(bytes, label, &Limits::default())?;
-    match render_entries(archive.entries, label) {
+    let stored = StoredArchive::open(bytes, label, &Limits::default())?;
+    match render_stored(&stored, label) {
         Ok(text) => Ok(text),
         Err(e) => {
             let mut out = cannot_show(label, &reason(&e, label));
@@ -198,25 +198,42 @@ fn reason(e: &Error, label: &str) -> String {
         .unwrap_or(text)
 }
 
-fn render_entries(entries: Vec<ArchiveEntry>, label: &str) -> Result<String> {
-    let mut data_sources: Option<Vec<u8>> = None;
-    let mut rest = Vec::with_capacity(entries.len());
-    for entry in entries {
-        if same_entry_name(&entry.name, DATA_SOURCES_ENTRY) {
-            data_sources = Some(entry.data);
-        } else if !VOLATILE_ENTRIES
+/// Renders an app whose entries are inflated one at a time, each let go once parsed: holding
+/// every inflated entry at once would add the app's whole uncompressed size to the peak.
+fn render_stored(stored: &StoredArchive<'_>, label: &str) -> Result<String> {
+    let names = || {
+        stored
+            .entries
             .iter()
-            .any(|v| same_entry_name(v, &entry.name))
-        {
-            rest.push(entry);
-        }
-    }
+            .map(|e| e.info.name.as_str())
+            .enumerate()
+    };
+    let data_sources = names().find(|(_, name)| same_entry_name(name, DATA_SOURCES_ENTRY));
     // Data sources are not needed for the control trees: they are rendered on the other core.
     let (source_lines, unpacked) = parallel::join(
-        || data_source_lines(data_sources.as_deref()),
-        || unpack_slim(rest, label),
+        || -> Result<String> {
+            Ok(match data_sources {
+                Some((index, _)) => data_source_lines(Some(&stored.inflate(index)?)),
+                None => data_source_lines(None),
+            })
+        },
+        || {
+            let mut entries = Vec::with_capacity(stored.entries.len());
+            for (index, name) in names() {
+                if same_entry_name(name, DATA_SOURCES_ENTRY) {
+                    continue;
+                }
+                // Not shown, but inflated all the same: an entry that does not inflate makes
+                // the app unreadable whether or not it is shown.
+                let data = stored.inflate(index)?;
+                if !VOLATILE_ENTRIES.iter().any(|v| same_entry_name(v, name)) {
+                    entries.push(parse_entry(name, data, label)?);
+                }
+            }
+            unpack_parsed(entries, label)
+        },
     );
-    let (app, tree, local_databases) = unpacked?;
+    let (source_lines, (app, tree, local_databases)) = (source_lines?, unpacked?);
     thread::scope(|scope| {
         // Freeing the parsed app takes a while for big apps; the other core does it meanwhile.
         // (Without a thread, the closure and the app are simply dropped here.)
@@ -225,19 +242,11 @@ fn render_entries(entries: Vec<ArchiveEntry>, label: &str) -> Result<String> {
     })
 }
 
-/// Unpacks what the rendering needs. Returns the parsed app, the tree and
-/// `LocalDatabaseReferences` (which unpack moves to files the rendering does not show).
-fn unpack_slim(
-    entries: Vec<ArchiveEntry>,
-    label: &str,
-) -> Result<(MsApp, SourceTree, Option<Json>)> {
-    let mut app = MsApp {
-        entries: Vec::with_capacity(entries.len()),
-    };
-    for entry in entries {
-        app.entries
-            .push(parse_entry(&entry.name, entry.data, label)?);
-    }
+/// Unpacks what the rendering needs from the parsed entries. Returns the parsed app, the
+/// tree and `LocalDatabaseReferences` (which unpack moves to files the rendering does not
+/// show).
+fn unpack_parsed(entries: Vec<Entry>, label: &str) -> Result<(MsApp, SourceTree, Option<Json>)> {
+    let app = MsApp { entries };
     let local_databases = local_databases(&app);
     let tree = unpack(&app, label, false)?;
     Ok((app, tree, local_databases))
