@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use msapp_merge::checksum::{json_entry_value, json_value};
+use msapp_merge::checksum::{json_entry_value, json_value, list_members, list_members_of_tree};
 use msapp_merge::container::{Limits, read_archive};
 use msapp_merge::json;
 use msapp_merge::model::is_json_name;
@@ -45,6 +45,34 @@ fn every_corpus_json_entry_hashes_as_the_tree_does() {
         }
     }
     assert!(entries > 100, "only {entries} JSON entries in the corpus");
+}
+
+/// Short strings and names as they are; everything else digested.
+fn inline(key: &str, len: usize) -> bool {
+    len <= 20 || key == "Name"
+}
+
+#[test]
+fn every_corpus_list_reads_as_the_tree_does() {
+    let (mut lists, mut members) = (0, 0);
+    for app in corpus_apps() {
+        for (name, bytes) in json_entries(&app) {
+            for list_key in ["DataSources", "UsedTemplates", "ScreenOrder", "TopParent"] {
+                let tape = list_members(&bytes, list_key, &inline).unwrap();
+                let tree =
+                    list_members_of_tree(json::parse_bytes(&bytes).unwrap(), list_key, &inline);
+                assert_eq!(tape, tree, "{}: {name}: {list_key}", app.display());
+                if let Some(items) = tape {
+                    lists += 1;
+                    members += items.iter().flatten().map(Vec::len).sum::<usize>();
+                }
+            }
+        }
+    }
+    assert!(
+        lists > 40 && members > 1000,
+        "only {lists} lists, {members} members"
+    );
 }
 
 fn median_of_5(mut run: impl FnMut()) -> Duration {

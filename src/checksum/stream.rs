@@ -17,6 +17,9 @@ use super::{Walker, checksum_order, normalize_formula_whitespace};
 use crate::json::{self, JsonError};
 use crate::xml;
 
+mod list;
+pub use list::{ListItem, Member, list_members, list_members_of_tree};
+
 /// [`super::json_value`] of `json::parse_bytes_nested(bytes, max_depth)`, and its error when
 /// that fails.
 pub fn json_entry_value(bytes: &[u8], max_depth: usize) -> Result<Vec<u8>, JsonError> {

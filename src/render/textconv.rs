@@ -33,7 +33,7 @@ use std::path::Path;
 use std::thread;
 
 use crate::app;
-use crate::checksum;
+use crate::checksum::{self, Member};
 use crate::container::{self, ArchiveEntry, Limits, StoredArchive};
 use crate::error::{Error, Result};
 use crate::json::{self, Json, Object};
@@ -313,44 +313,49 @@ fn data_source_lines(bytes: Option<&[u8]>) -> String {
     let Some(bytes) = bytes else {
         return String::new();
     };
-    let doc = match json::parse_bytes(bytes) {
-        Ok(doc) => doc,
+    // No tree: the schemas, most of the file, are only ever shown as digests.
+    let items = match checksum::list_members(bytes, "DataSources", &shown_as_is) {
+        Ok(items) => items,
         Err(e) => return format!("! cannot read {DATA_SOURCES_ENTRY}: {e}\n"),
     };
-    // Owned from here on: the values move into the digests instead of being copied.
-    let items = match doc {
-        Json::Object(mut top) => top.remove("DataSources"),
-        _ => None,
-    };
-    let Some(Json::Array(items)) = items else {
+    let Some(items) = items else {
         return format!("! {DATA_SOURCES_ENTRY} has no DataSources list\n");
     };
     let mut lines: Vec<(String, String, String)> = items
         .into_iter()
         .map(|item| match item {
-            Json::Object(source) => source_line(source),
-            _ => (String::new(), String::new(), "! not an object\n".into()),
+            Some(members) => source_line(members),
+            None => (String::new(), String::new(), "! not an object\n".into()),
         })
         .collect();
     lines.sort();
     lines.into_iter().map(|(_, _, line)| line).collect()
 }
 
+/// Data-source strings wanted as they are: short ones, and the name and type whatever their
+/// length (they head the line).
+fn shown_as_is(key: &str, len: usize) -> bool {
+    len <= INLINE_FIELD_MAX || key == "Name" || key == "Type"
+}
+
 /// `(name, type, "Name: Type key=value ... key=<sha256:...>\n")`: short scalars as they are,
 /// everything else as a digest of its checksum form, so a value that only changed spelling
 /// (key order, number format, XML layout) keeps its digest, exactly as the app checksum does.
-fn source_line(source: Object) -> (String, String, String) {
+fn source_line(members: Vec<(String, Member)>) -> (String, String, String) {
     let text = |key: &str| {
-        source
-            .get(key)
-            .and_then(Json::as_str)
-            .unwrap_or("")
-            .to_string()
+        members
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, m)| match m {
+                Member::Inline(Json::String(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
     };
     let (name, kind) = (text("Name"), text("Type"));
-    let mut fields = Vec::with_capacity(source.len());
+    let mut fields = Vec::with_capacity(members.len());
     let (mut name_seen, mut kind_seen) = (false, false);
-    for (key, value) in source.0 {
+    for (key, value) in members {
         // The first of each is the line's head; a duplicate still shows as a field.
         match key.as_str() {
             "Name" if !name_seen => name_seen = true,
@@ -364,14 +369,20 @@ fn source_line(source: Object) -> (String, String, String) {
         line.push(' ');
         line.push_str(&key);
         line.push('=');
-        match scalar(&value) {
-            Some(shown) if !is_long(&value) => line.push_str(&shown),
-            _ => {
-                line.push('<');
-                line.push_str(&canonical_digest(key, value));
-                line.push('>');
-            }
-        }
+        let value = match value {
+            Member::Inline(value) => match scalar(&value) {
+                Some(shown) if !is_long(&value) => {
+                    line.push_str(&shown);
+                    continue;
+                }
+                // A long name or type repeated as a field.
+                _ => canonical_digest(key, value),
+            },
+            Member::Digest(value) => digest(&value),
+        };
+        line.push('<');
+        line.push_str(&value);
+        line.push('>');
     }
     line.push('\n');
     (name, kind, line)

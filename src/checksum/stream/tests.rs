@@ -437,4 +437,26 @@ proptest! {
     fn broken_documents_are_rejected_as_the_parser_rejects_them(bytes in mutated()) {
         check(&bytes, json::MAX_ENTRY_DEPTH)?;
     }
+
+    #[test]
+    fn list_members_are_the_trees(items in prop::collection::vec((ws(), document()), 0..5), short in 0..12usize) {
+        let items: Vec<String> = items.into_iter().map(|(w, d)| format!("{w}{d}")).collect();
+        let doc = format!("{{\"x\":1,\"DataSources\":[{}]}}", items.join(","));
+        let inline = |key: &str, len: usize| len <= short || key == "Name";
+        let tape = list_members(doc.as_bytes(), "DataSources", &inline).map_err(|e| e.to_string());
+        let tree = json::parse_bytes(doc.as_bytes())
+            .map(|d| list_members_of_tree(d, "DataSources", &inline))
+            .map_err(|e| e.to_string());
+        prop_assert_eq!(tape, tree);
+    }
+
+    #[test]
+    fn broken_lists_fail_as_the_parser_fails(bytes in mutated()) {
+        let inline = |_: &str, len: usize| len <= 3;
+        let tape = list_members(&bytes, "DataSources", &inline).map_err(|e| e.to_string());
+        let tree = json::parse_bytes(&bytes)
+            .map(|d| list_members_of_tree(d, "DataSources", &inline))
+            .map_err(|e| e.to_string());
+        prop_assert_eq!(tape, tree);
+    }
 }
