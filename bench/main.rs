@@ -146,6 +146,10 @@ pub enum Op {
     Floor,
     /// Inflate one app.
     Inflate,
+    /// Read every entry of one app once, on both cores: inflate it and, for JSON, compute
+    /// its checksum value (tokenize and hash, no tree). Nothing that shows or checksums the
+    /// whole app without a cache can do less.
+    ReadAll,
     /// Sketch of the proposed fast path's lower bound: decide per entry from the central
     /// directories (CRC, size) which side changed it and copy it compressed from that side.
     EntryCopy,
@@ -175,6 +179,7 @@ impl Op {
         match self {
             Op::Floor => "floor".into(),
             Op::Inflate => "inflate".into(),
+            Op::ReadAll => "read-all".into(),
             Op::EntryCopy => "entry-copy".into(),
             Op::Merge(n) => format!("merge-{n}"),
             Op::MergeWarm => "merge-warm-1".into(),
@@ -244,6 +249,7 @@ fn main() -> ExitCode {
         Some("__floor") => return exit(floor(args.get(1..).unwrap_or_default(), true)),
         Some("__inflate") => return exit(floor(args.get(1..).unwrap_or_default(), false)),
         Some("__entry_copy") => return exit(entry_copy(args.get(1..).unwrap_or_default())),
+        Some("__read_all") => return exit(read_all(args.get(1..).unwrap_or_default())),
         _ => {}
     }
     if args.iter().any(|a| a == "--help" || a == "-h") {
@@ -270,9 +276,13 @@ fn exit(r: Result<(), String>) -> ExitCode {
     }
 }
 
-/// The naive floor as its own process: read and inflate every entry of the inputs and, for
-/// the merge floor, deflate the second input's entries into the output file.
+/// The naive floor as its own process: the zip crate used plainly, on one thread, as a
+/// merge driver that unzips everything and zips the result would use it: read and inflate
+/// every entry of the inputs and, for the merge floor, deflate the second input's entries
+/// (default level) into the output file. msapp-merge's own container is not used: it
+/// inflates and deflates big apps on two cores, which is an optimisation, not the floor.
 fn floor(args: &[String], write: bool) -> Result<(), String> {
+    use std::io::{Read, Write};
     let (inputs, output) = if write {
         match args {
             [a, b, c, out] => (vec![a, b, c], Some(out)),
@@ -281,23 +291,79 @@ fn floor(args: &[String], write: bool) -> Result<(), String> {
     } else {
         (args.iter().collect(), None)
     };
-    let mut archives = Vec::new();
+    let mut inflated: Vec<Vec<(String, Vec<u8>)>> = Vec::new();
     for path in inputs {
         let bytes = fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-        archives.push(
-            container::read_archive(&bytes, path, &Limits::default()).map_err(|e| e.to_string())?,
-        );
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .map_err(|e| format!("{path}: {e}"))?;
+        let mut entries = Vec::with_capacity(zip.len());
+        for i in 0..zip.len() {
+            let mut file = zip.by_index(i).map_err(|e| format!("{path}: {e}"))?;
+            let mut data = Vec::with_capacity(usize::try_from(file.size()).unwrap_or(0));
+            file.read_to_end(&mut data)
+                .map_err(|e| format!("{path}: {e}"))?;
+            entries.push((
+                file.name()
+                    .map_err(|e| format!("{path}: {e}"))?
+                    .into_owned(),
+                data,
+            ));
+        }
+        inflated.push(entries);
     }
-    if let (Some(out), Some(ours)) = (output, archives.get(1)) {
-        let entries: Vec<(String, Vec<u8>)> = ours
-            .entries
-            .iter()
-            .map(|e| (e.name.clone(), e.data.clone()))
-            .collect();
-        let bytes = container::write_archive(&entries).map_err(|e| e.to_string())?;
+    if let (Some(out), Some(ours)) = (output, inflated.get(1)) {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, data) in ours {
+            writer
+                .start_file(name.as_str(), options)
+                .map_err(|e| e.to_string())?;
+            writer.write_all(data).map_err(|e| e.to_string())?;
+        }
+        let bytes = writer.finish().map_err(|e| e.to_string())?.into_inner();
         fs::write(out, bytes).map_err(|e| format!("{out}: {e}"))?;
     }
     Ok(())
+}
+
+/// [`Op::ReadAll`] as its own process: msapp-merge's container inflates the app (big apps
+/// on both cores), then each core computes the checksum values of half of the bytes.
+fn read_all(args: &[String]) -> Result<(), String> {
+    let [path] = args else {
+        return Err("usage: __read_all APP".into());
+    };
+    let bytes = fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let archive =
+        container::read_archive(&bytes, path, &Limits::default()).map_err(|e| e.to_string())?;
+    let total: usize = archive.entries.iter().map(|e| e.data.len()).sum();
+    let mut share = 0;
+    let split = archive
+        .entries
+        .iter()
+        .position(|e| {
+            share += e.data.len();
+            share * 2 >= total
+        })
+        .map_or(archive.entries.len(), |i| i + 1);
+    let (first, second) = archive.entries.split_at(split);
+    let values = |part: &[container::ArchiveEntry]| -> Result<usize, String> {
+        let mut hashed = 0;
+        for e in part {
+            hashed += msapp_merge::checksum::entry_value(&e.name, &e.data)
+                .map_err(|e| e.to_string())?
+                .len();
+        }
+        Ok(hashed)
+    };
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| values(second));
+        values(first)?;
+        other
+            .join()
+            .map_err(|_| "a worker panicked".to_string())??;
+        Ok(())
+    })
 }
 
 /// The fast path's floor: no entry is inflated; each is copied compressed from the side that
@@ -531,7 +597,7 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
     m.formulas = scripts.len();
 
     let side = |tag: &str, n: usize| dir.join(format!("{tag}-{n}.msapp"));
-    let mut ops = vec![Op::Floor, Op::Inflate, Op::EntryCopy];
+    let mut ops = vec![Op::Floor, Op::Inflate, Op::ReadAll, Op::EntryCopy];
     for &n in &subject.merge_counts {
         let (ours, theirs) = inputs::spread(&scripts, n);
         if ours.is_empty() || theirs.is_empty() {
@@ -721,6 +787,11 @@ fn command(op: Op, dir: &Path, base: &Path) -> Command {
         Op::Inflate => {
             let mut c = Command::new(me);
             c.arg("__inflate").arg(base);
+            c
+        }
+        Op::ReadAll => {
+            let mut c = Command::new(me);
+            c.arg("__read_all").arg(base);
             c
         }
         Op::EntryCopy => {

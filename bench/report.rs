@@ -228,6 +228,17 @@ fn targets(out: &mut String, measured: &[Measured]) {
                 );
             }
         }
+        if let (Some(read), Some(inflate), Some(floor)) = (big.get(Op::ReadAll), inflate, floor)
+            && let (Some(ri), Some(rf)) = (ratio(read.median, inflate), ratio(read.median, floor))
+        {
+            let _ = writeln!(
+                out,
+                "| (the least a cold textconv or a merge without cache does: inflate every entry and read every JSON entry once, both cores) | {} = {:.2}× inflate, {:.2}× floor | |",
+                fmt_dur(read.median),
+                ri,
+                rf
+            );
+        }
         if let Some(rss) = big.get(Op::Merge(1)).and_then(|s| s.peak_rss) {
             let r = rss as f64 / big.uncompressed.max(1) as f64;
             let _ = writeln!(
@@ -352,6 +363,7 @@ fn merge_paths(out: &mut String, measured: &[Measured]) {
 const COLUMNS: &[(Op, &str)] = &[
     (Op::Floor, "floor"),
     (Op::Inflate, "inflate ×1"),
+    (Op::ReadAll, "read all, 2 cores"),
     (Op::EntryCopy, "entry-copy sketch"),
     (Op::Merge(1), "merge, 1 change/side"),
     (Op::MergeWarm, "merge, 1 change/side, warm cache"),
