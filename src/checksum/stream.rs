@@ -14,7 +14,7 @@ use std::cmp::Ordering;
 use sha2::Digest as _;
 
 use super::{Walker, checksum_order, normalize_formula_whitespace};
-use crate::json::{self, JsonError};
+use crate::json::{self, JsonError, skip_plain};
 use crate::xml;
 
 mod list;
@@ -573,7 +573,15 @@ fn unescape(text: &str, start: usize, out: &mut impl Decoded) -> Step<usize> {
             }
             Some(b'\\') => {
                 out.push_str(text.get(run..i).unwrap_or_default());
-                i = escape(src, i, out)?;
+                // Documents held in strings escape every quote: the one-character escapes
+                // are decoded here, without a call, and `\u` ones by the parser's rules.
+                match json::simple_escape(src, i) {
+                    Some(c) => {
+                        out.push(c);
+                        i += 2;
+                    }
+                    None => i = escape(src, i, out)?,
+                }
                 run = i;
                 i = skip_plain(src, i);
             }
@@ -587,37 +595,6 @@ fn escape(src: &[u8], at: usize, out: &mut impl Decoded) -> Step<usize> {
     let (c, next) = json::decode_escape(src, at).map_err(|_| Rejected)?;
     out.push(c);
     Ok(next)
-}
-
-/// The index of the first quote, backslash or control character at or after `from` (the
-/// input's length when there is none).
-fn skip_plain(src: &[u8], from: usize) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let has_zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
-    let mut i = from;
-    // Eight bytes at a time while none of them can end the plain run.
-    while let Some(chunk) = src.get(i..i + 8) {
-        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let word = u64::from_ne_bytes(chunk);
-        let quote = has_zero_byte(word ^ u64::from_ne_bytes([b'"'; 8]));
-        let backslash = has_zero_byte(word ^ u64::from_ne_bytes([b'\\'; 8]));
-        // A byte below 0x20 is one whose top three bits are all clear.
-        let control = has_zero_byte(word & u64::from_ne_bytes([0xE0; 8]));
-        if quote || backslash || control {
-            break;
-        }
-        i += 8;
-    }
-    while let Some(&b) = src.get(i) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
-            return i;
-        }
-        i += 1;
-    }
-    src.len()
 }
 
 #[cfg(test)]

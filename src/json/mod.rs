@@ -14,8 +14,8 @@ mod write;
 pub use collate::{culture_cmp, lo_cmp};
 pub use number::Number;
 pub(crate) use number::scan_number;
-pub(crate) use parse::decode_escape;
 pub use parse::{JsonError, MAX_DEPTH, MAX_ENTRY_DEPTH, parse, parse_bytes, parse_bytes_nested};
+pub(crate) use parse::{decode_escape, simple_escape, skip_plain};
 pub use write::{
     to_compact_string, to_indented_string, to_normalized_string, write_string_literal,
 };
