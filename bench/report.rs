@@ -258,6 +258,18 @@ fn targets(out: &mut String, measured: &[Measured]) {
                 rss as f64 / big.uncompressed.max(1) as f64
             );
         }
+        // The target names no change count; the many-changes merge goes through the model
+        // merge of the screens changed on both sides, which holds them unpacked three times.
+        if let Some(rss) = big.get(Op::Merge(MANY)).and_then(|s| s.peak_rss) {
+            let r = rss as f64 / big.uncompressed.max(1) as f64;
+            let _ = writeln!(
+                out,
+                "| peak memory of merge ({MANY} changes per side, no cache) < 4× the app's uncompressed size | {} = {:.2}× | {} |",
+                fmt_bytes(rss),
+                r,
+                verdict(r < 4.0)
+            );
+        }
     }
     for (op, cache) in [
         (Op::Merge(1), "no cache"),

@@ -10,7 +10,7 @@ use crate::source::unpack::UnpackOptions;
 
 use super::checksum_cache::ChecksumCache;
 use super::conflict::{Conflict, Note};
-use super::tree::{MergeOptions, merge_trees};
+use super::tree::{MergeOptions, TreeMerge, merge_trees};
 
 /// The outcome of an app merge.
 #[derive(Debug)]
@@ -209,24 +209,42 @@ pub fn merge_apps(
         }
     }
 
-    let merged = merge_trees(&base_tree, &ours_tree, &theirs_tree, opts)?;
-    // An unchanged side keeps its exact bytes.
-    let bytes = if merged.tree == ours_tree {
-        ours.to_vec()
-    } else if merged.tree == theirs_tree {
-        theirs.to_vec()
+    let TreeMerge {
+        tree,
+        workspace,
+        conflicts,
+        notes,
+    } = merge_trees(&base_tree, &ours_tree, &theirs_tree, opts)?;
+    let unchanged_side = if tree == ours_tree {
+        Some(ours)
+    } else if tree == theirs_tree {
+        Some(theirs)
     } else {
-        let (app, _) =
-            pack_tree(&merged.tree).map_err(|e| internal("packing the merged app", e))?;
-        let bytes = msapp_bytes(&app)?;
-        verify(&bytes)?;
-        bytes
+        None
+    };
+    // Each step's input is let go as soon as the next one has what it needs (the three
+    // sides' trees, the merged tree, the packed app), so that packing and re-reading the
+    // result reuse that memory instead of adding to the peak.
+    drop((base_tree, ours_tree, theirs_tree));
+    // An unchanged side keeps its exact bytes.
+    let bytes = match unchanged_side {
+        Some(side) => side.to_vec(),
+        None => {
+            let bytes = {
+                let (app, _) =
+                    pack_tree(&tree).map_err(|e| internal("packing the merged app", e))?;
+                drop(tree);
+                msapp_bytes(&app)?
+            };
+            verify(&bytes)?;
+            bytes
+        }
     };
     Ok(AppMerge {
         merged: bytes,
-        workspace: merged.workspace,
-        conflicts: merged.conflicts,
-        notes: merged.notes,
+        workspace,
+        conflicts,
+        notes,
         strategy: Strategy::Model(fallback),
     })
 }
