@@ -916,7 +916,7 @@ fn garbage_entropy_does_not_panic() {
         let original = unpack_data(&app).unwrap();
         for text in garbage {
             let mut unpacked = original.clone();
-            unpacked.entropy.obj = j(text).as_object().unwrap().clone();
+            unpacked.entropy = Entropy::from_object(j(text).as_object().unwrap().clone());
             let _ = pack_data(&unpacked);
         }
         let mut bad_ids = original;

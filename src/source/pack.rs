@@ -74,7 +74,7 @@ pub fn pack(
         ));
     }
     let entropy = match read_object(tree, "Entropy/Entropy.json")? {
-        Some(o) => Entropy { obj: o },
+        Some(o) => Entropy::from_object(o),
         None => Entropy::new(),
     };
 

@@ -138,11 +138,7 @@ impl UnpackTransforms<'_> {
             .iter()
             .position(|p| p.name == "TestStepsMetadata")
         else {
-            let list = self
-                .entropy
-                .obj
-                .get("AppTestsMissingStepsMetadata")
-                .cloned();
+            let list = self.entropy.get("AppTestsMissingStepsMetadata").cloned();
             let mut names = match list {
                 Some(Json::Array(a)) => a,
                 _ => Vec::new(),

@@ -437,6 +437,7 @@ pub fn unpack(
     by_name.sort_by(|a, b| {
         (a.kind == TopKind::Test, &a.block.name).cmp(&(b.kind == TopKind::Test, &b.block.name))
     });
+    let states_by_top = states.by_top_parent();
     for top in by_name {
         let name = &top.block.name;
         match top.kind {
@@ -470,7 +471,7 @@ pub fn unpack(
             }
         }
         let mut states_obj = Object::new();
-        for (control, state) in states.of_top_parent(name) {
+        for (control, state) in states_by_top.get(name.as_str()).into_iter().flatten() {
             states_obj
                 .0
                 .push((control.to_string(), Json::Object(state.entry.clone())));
@@ -553,10 +554,17 @@ pub fn unpack(
             tree.insert("pkgs/CustomPagesMetadata.json", entry_bytes(&entry.data));
         }
     }
+    // Assets, the logo file and the data-side references are written by the data side.
+    let logo = datasources::logo_entry_name(
+        app,
+        app.json("Resources\\PublishInfo.json")
+            .and_then(Json::as_object),
+    );
     for entry in &app.entries {
         if is_known(&entry.name)
             || control_folder(&entry.name).is_some()
-            || claimed_by_data_side(app, &entry.name)
+            || datasources::handles_entry(&entry.name)
+            || logo.as_deref() == Some(entry.name.as_str())
         {
             continue;
         }
@@ -567,7 +575,7 @@ pub fn unpack(
         }
     }
 
-    tree.insert_json("Entropy/Entropy.json", &Json::Object(entropy.obj));
+    tree.insert_json("Entropy/Entropy.json", &Json::Object(entropy.into_object()));
     Ok((tree, warnings))
 }
 
@@ -649,15 +657,4 @@ fn mark_legacy_global_scope(top: &Object, entropy: &mut Entropy) {
         }
     }
     walk(top, entropy);
-}
-
-/// Assets, the logo file and the data-side references are written by the data side.
-fn claimed_by_data_side(app: &MsApp, name: &str) -> bool {
-    if datasources::handles_entry(name) {
-        return true;
-    }
-    let publish_info = app
-        .json("Resources\\PublishInfo.json")
-        .and_then(Json::as_object);
-    datasources::logo_entry_name(app, publish_info).is_some_and(|logo| logo == name)
 }
