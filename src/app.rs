@@ -23,6 +23,16 @@ pub fn parse_msapp(bytes: &[u8], label: &str) -> Result<MsApp> {
     MsApp::from_archive(&archive, label)
 }
 
+/// [`parse_msapp`] with control entries left as bytes, parsed by unpack one at a time: for
+/// callers that only unpack the app (with `skip_client_checksum`, or the checksum reads the
+/// bytes instead).
+pub fn parse_msapp_for_unpack(bytes: &[u8], label: &str) -> Result<MsApp> {
+    let archive = container::read_archive(bytes, label, &Limits::default())?;
+    MsApp::from_archive_deferring(archive, label, |name| {
+        source::unpack::control_folder(name).is_some()
+    })
+}
+
 /// Serializes an app: JSON entries compact, names as stored, deterministic bytes.
 pub fn msapp_bytes(app: &MsApp) -> Result<Vec<u8>> {
     let entries: Vec<(String, Vec<u8>)> = app

@@ -37,6 +37,29 @@ pub fn is_json_name(name: &str) -> bool {
 
 impl MsApp {
     /// Parses every JSON entry of an archive. `label` names the file in error messages.
+    /// [`MsApp::from_archive`] taking the archive, with the JSON entries `deferred` accepts
+    /// kept as their bytes for whoever reads them to parse (unpack parses control entries one
+    /// at a time and lets each go once split: all of them parsed at once were most of a big
+    /// app's memory). Raw bytes of parsed entries are let go as they are parsed.
+    pub fn from_archive_deferring(
+        archive: Archive,
+        label: &str,
+        deferred: impl Fn(&str) -> bool,
+    ) -> Result<MsApp> {
+        let mut entries = Vec::with_capacity(archive.entries.len());
+        for e in archive.entries {
+            let data = if is_json_name(&e.name) && !deferred(&e.name) {
+                let value = json::parse_bytes_nested(&e.data, json::MAX_ENTRY_DEPTH)
+                    .map_err(|err| Error::bad_input(label, format!("entry {}: {}", e.name, err)))?;
+                EntryData::Json(value)
+            } else {
+                EntryData::Bytes(e.data)
+            };
+            entries.push(Entry { name: e.name, data });
+        }
+        Ok(MsApp { entries })
+    }
+
     pub fn from_archive(archive: &Archive, label: &str) -> Result<MsApp> {
         let mut entries = Vec::with_capacity(archive.entries.len());
         for e in &archive.entries {

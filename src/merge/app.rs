@@ -1,7 +1,7 @@
 //! Merging three `.msapp` files: unpack each, merge the trees, pack the result and prove it
 //! unpacks again before anyone relies on it.
 
-use crate::app::{msapp_bytes, pack_tree, parse_msapp, unpack_app};
+use crate::app::{msapp_bytes, pack_tree, parse_msapp_for_unpack, unpack_app};
 use crate::error::{Error, Result};
 use crate::fxyaml::{self, Block, Property};
 use crate::model::MsApp;
@@ -62,7 +62,7 @@ impl AppMerge {
 
 /// `is_side`: ours or theirs, which must not hold conflict markers (the base is history).
 fn unpack_side(bytes: &[u8], label: &str, is_side: bool) -> Result<SourceTree> {
-    let app = parse_msapp(bytes, label)?;
+    let app = parse_msapp_for_unpack(bytes, label)?;
     let opts = UnpackOptions {
         skip_client_checksum: true,
         ..UnpackOptions::default()
@@ -252,8 +252,8 @@ pub fn merge_apps(
 /// The merged app must read back; a merge that produced something else is a bug, and the
 /// driver then fails rather than hand git a broken file.
 fn verify(bytes: &[u8]) -> Result<MsApp> {
-    let app =
-        parse_msapp(bytes, "merged app").map_err(|e| internal("re-reading the merged app", e))?;
+    let app = parse_msapp_for_unpack(bytes, "merged app")
+        .map_err(|e| internal("re-reading the merged app", e))?;
     let opts = UnpackOptions {
         skip_client_checksum: true,
         ..UnpackOptions::default()

@@ -6,7 +6,7 @@ use crate::checksum;
 use crate::error::{Error, Result};
 use crate::fxyaml::{self, Block};
 use crate::json::{self, Json, Object};
-use crate::model::{EntryData, MsApp};
+use crate::model::{EntryData, MsApp, is_json_name};
 
 use super::controls::{self, Splitter, StateStore, TemplateStore};
 use super::datasources::{self, DataUnpack};
@@ -232,8 +232,17 @@ pub fn unpack(
         let Some(folder) = control_folder(&entry.name) else {
             continue;
         };
-        let EntryData::Json(doc) = &entry.data else {
-            continue;
+        let parsed;
+        let doc = match &entry.data {
+            EntryData::Json(doc) => doc,
+            // Left unparsed by `MsApp::from_archive_deferring`: parsed here, dropped once split.
+            EntryData::Bytes(raw) if is_json_name(&entry.name) => {
+                parsed = json::parse_bytes_nested(raw, json::MAX_ENTRY_DEPTH).map_err(|err| {
+                    Error::bad_input(label, format!("entry {}: {}", entry.name, err))
+                })?;
+                &parsed
+            }
+            EntryData::Bytes(_) => continue,
         };
         let top = doc
             .get("TopParent")
