@@ -20,7 +20,7 @@ pub fn load_msapp(path: &Path) -> Result<MsApp> {
 
 pub fn parse_msapp(bytes: &[u8], label: &str) -> Result<MsApp> {
     let archive = container::read_archive(bytes, label, &Limits::default())?;
-    MsApp::from_archive(&archive, label)
+    MsApp::from_archive_deferring(archive, label, |_| false)
 }
 
 /// [`parse_msapp`] with control entries left as bytes, parsed by unpack one at a time: for

@@ -36,11 +36,11 @@ pub fn is_json_name(name: &str) -> bool {
 }
 
 impl MsApp {
-    /// Parses every JSON entry of an archive. `label` names the file in error messages.
-    /// [`MsApp::from_archive`] taking the archive, with the JSON entries `deferred` accepts
-    /// kept as their bytes for whoever reads them to parse (unpack parses control entries one
-    /// at a time and lets each go once split: all of them parsed at once were most of a big
-    /// app's memory). Raw bytes of parsed entries are let go as they are parsed.
+    /// Parses the JSON entries of an archive, except those `deferred` accepts: they stay as
+    /// their bytes for whoever reads them to parse (unpack parses control entries one at a
+    /// time and lets each go once split: all of them parsed at once were most of a big app's
+    /// memory). Raw bytes of parsed entries are let go as they are parsed. `label` names the
+    /// file in error messages.
     pub fn from_archive_deferring(
         archive: Archive,
         label: &str,
@@ -60,22 +60,9 @@ impl MsApp {
         Ok(MsApp { entries })
     }
 
+    /// Every JSON entry parsed (callers that keep the archive; the app owns copies).
     pub fn from_archive(archive: &Archive, label: &str) -> Result<MsApp> {
-        let mut entries = Vec::with_capacity(archive.entries.len());
-        for e in &archive.entries {
-            let data = if is_json_name(&e.name) {
-                let value = json::parse_bytes_nested(&e.data, json::MAX_ENTRY_DEPTH)
-                    .map_err(|err| Error::bad_input(label, format!("entry {}: {}", e.name, err)))?;
-                EntryData::Json(value)
-            } else {
-                EntryData::Bytes(e.data.clone())
-            };
-            entries.push(Entry {
-                name: e.name.clone(),
-                data,
-            });
-        }
-        Ok(MsApp { entries })
+        Self::from_archive_deferring(archive.clone(), label, |_| false)
     }
 
     /// Entry by name, ignoring ASCII case and treating `/` like `\`.
