@@ -336,17 +336,14 @@ fn read_all(args: &[String]) -> Result<(), String> {
     let bytes = fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     let archive =
         container::read_archive(&bytes, path, &Limits::default()).map_err(|e| e.to_string())?;
-    let total: usize = archive.entries.iter().map(|e| e.data.len()).sum();
-    let mut share = 0;
-    let split = archive
+    let sizes: Vec<u64> = archive
         .entries
         .iter()
-        .position(|e| {
-            share += e.data.len();
-            share * 2 >= total
-        })
-        .map_or(archive.entries.len(), |i| i + 1);
-    let (first, second) = archive.entries.split_at(split);
+        .map(|e| e.data.len() as u64)
+        .collect();
+    let (first, second) = archive
+        .entries
+        .split_at(container::half_of_the_bytes(&sizes));
     let values = |part: &[container::ArchiveEntry]| -> Result<usize, String> {
         let mut hashed = 0;
         for e in part {

@@ -16,7 +16,9 @@ use crate::xml;
 
 mod stream;
 
-pub use stream::{ListItem, Member, json_entry_value, list_members, list_members_of_tree};
+pub use stream::{
+    ListItem, Member, json_entry_value, list_members, list_members_of_tree, wrapped_member_value,
+};
 
 /// Whole-app checksum and per-file checksums (entry name -> `C8_...`), in checksum order.
 #[derive(Debug, Clone, PartialEq)]

@@ -89,30 +89,36 @@ fn read_archive_filtered(
             })
             .collect()
     };
-    let total: u64 = chosen
+    let sizes: Vec<u64> = chosen
         .iter()
         .map(|&i| stored.entries[i].info.uncompressed_size)
-        .sum();
-    if total < PARALLEL_INFLATE_FROM {
+        .collect();
+    if sizes.iter().sum::<u64>() < PARALLEL_INFLATE_FROM {
         return Ok(Archive {
             entries: inflate_all(&chosen)?,
         });
     }
     // Entries inflate independently: half of the bytes on another core. Each half stops at
     // its first bad entry, so the error reported is the first in archive order either way.
-    let mut share = 0;
-    let split = chosen
-        .iter()
-        .position(|&i| {
-            share += stored.entries[i].info.uncompressed_size;
-            share * 2 >= total
-        })
-        .map_or(chosen.len(), |p| p + 1);
-    let (first, second) = chosen.split_at(split);
+    let (first, second) = chosen.split_at(half_of_the_bytes(&sizes));
     let (second, first) = crate::parallel::join(|| inflate_all(second), || inflate_all(first));
     let mut entries = first?;
     entries.extend(second?);
     Ok(Archive { entries })
+}
+
+/// Where to cut a run of items of these sizes so that the first part holds at least half of
+/// the bytes and as few items more as that takes: the split of work between two cores.
+pub fn half_of_the_bytes(sizes: &[u64]) -> usize {
+    let total: u64 = sizes.iter().sum();
+    let mut share = 0;
+    sizes
+        .iter()
+        .position(|&size| {
+            share += size;
+            share * 2 >= total
+        })
+        .map_or(sizes.len(), |i| i + 1)
 }
 
 /// Apps smaller than this (uncompressed) are inflated on one thread.
@@ -333,21 +339,14 @@ pub fn write_archive(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
         }
         writer.finish()
     };
-    let total: usize = entries.iter().map(|(_, data)| data.len()).sum();
-    if total < PARALLEL_DEFLATE_FROM {
+    let sizes: Vec<u64> = entries.iter().map(|(_, data)| data.len() as u64).collect();
+    if sizes.iter().sum::<u64>() < PARALLEL_DEFLATE_FROM as u64 {
         return deflate(entries);
     }
     // Deflating is most of writing a big app, and entries deflate independently: one half on
     // another core, each into an archive of its own, then copied over compressed in order.
     // An entry's bytes do not depend on which half deflated it.
-    let mut share = 0;
-    let split = entries
-        .iter()
-        .position(|(_, data)| {
-            share += data.len();
-            share * 2 >= total
-        })
-        .map_or(entries.len(), |i| i + 1);
+    let split = half_of_the_bytes(&sizes);
     let (first, second) = entries.split_at(split);
     let (second, first) = crate::parallel::join(|| deflate(second), || deflate(first));
     let (first, second) = (first?, second?);

@@ -18,7 +18,7 @@ use crate::json::{self, JsonError, skip_plain};
 use crate::xml;
 
 mod list;
-pub use list::{ListItem, Member, list_members, list_members_of_tree};
+pub use list::{ListItem, Member, list_members, list_members_of_tree, wrapped_member_value};
 
 /// [`super::json_value`] of `json::parse_bytes_nested(bytes, max_depth)`, and its error when
 /// that fails.
@@ -244,26 +244,29 @@ impl TapeWalk {
             if self.repeats_earlier_key(doc, base, slot) {
                 continue;
             }
-            let name = doc.key(key);
-            self.walker.property_name(name);
-            let value_at = key as usize + 1;
-            match doc.token(value_at) {
-                Some(value) if name == "InvariantScript" && is_string(value) => {
-                    let script = normalize_formula_whitespace(doc.string(value, decoded));
-                    self.walker.data(script.as_bytes());
-                }
-                Some(Token {
-                    kind: Kind::Null, ..
-                }) => {}
-                _ => {
-                    self.walker.push(name);
-                    self.value(doc, decoded, value_at);
-                    self.walker.pop();
-                }
-            }
+            self.member(doc, decoded, doc.key(key), key as usize + 1);
         }
         self.members.truncate(base);
         self.walker.hash.update(b"}");
+    }
+
+    /// Hashes one object member, its name then the value at `value_at`, as the tree walk does.
+    fn member(&mut self, doc: &Document, decoded: &mut String, name: &str, value_at: usize) {
+        self.walker.property_name(name);
+        match doc.token(value_at) {
+            Some(value) if name == "InvariantScript" && is_string(value) => {
+                let script = normalize_formula_whitespace(doc.string(value, decoded));
+                self.walker.data(script.as_bytes());
+            }
+            Some(Token {
+                kind: Kind::Null, ..
+            }) => {}
+            _ => {
+                self.walker.push(name);
+                self.value(doc, decoded, value_at);
+                self.walker.pop();
+            }
+        }
     }
 
     /// Whether the key in `slot` already appeared in this object (the first one counts).

@@ -36,7 +36,7 @@ use crate::app;
 use crate::checksum::{self, Member};
 use crate::container::{self, ArchiveEntry, Limits, StoredArchive};
 use crate::error::{Error, Result};
-use crate::json::{self, Json, Object};
+use crate::json::{self, Json};
 use crate::model::{Entry, EntryData, MsApp, is_json_name, same_entry_name};
 use crate::parallel;
 use crate::source::SourceTree;
@@ -395,10 +395,7 @@ fn is_long(value: &Json) -> bool {
 /// The digest of a data-source field in the checksum's canonical form, which knows which
 /// fields hold JSON or XML text (it matches them by their path in `DataSources.json`).
 fn canonical_digest(key: String, value: Json) -> String {
-    let source = Object(vec![(key, value)]);
-    let mut doc = Object::new();
-    doc.insert("DataSources", Json::Array(vec![Json::Object(source)]));
-    digest(&checksum::json_value(&Json::Object(doc)))
+    digest(&checksum::wrapped_member_value("DataSources", &key, value))
 }
 
 fn assemble(tree: &SourceTree, source_lines: &str, local_databases: Option<&Json>) -> String {

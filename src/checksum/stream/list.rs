@@ -6,7 +6,7 @@
 use sha2::Digest as _;
 
 use super::{Document, Kind, Scratch, TapeWalk, Token, tokenize};
-use crate::checksum::{Walker, normalize_formula_whitespace};
+use crate::checksum::Walker;
 use crate::json::{self, Json, JsonError, Number, Object};
 
 /// One member value of a list item.
@@ -83,7 +83,7 @@ pub fn list_members_of_tree(
                     let member = match value {
                         Json::String(s) if inline(&key, s.len()) => Member::Inline(Json::String(s)),
                         Json::Null | Json::Bool(_) | Json::Number(_) => Member::Inline(value),
-                        value => Member::Digest(wrapped_value_of_tree(list_key, &key, value)),
+                        value => Member::Digest(wrapped_member_value(list_key, &key, value)),
                     };
                     (key, member)
                 })
@@ -94,7 +94,9 @@ pub fn list_members_of_tree(
     Some(items.collect())
 }
 
-fn wrapped_value_of_tree(list_key: &str, key: &str, value: Json) -> Vec<u8> {
+/// The checksum value of `{list_key: [{key: value}]}`: a member's value hashed in the place it
+/// has in a list item (the checksum recognises JSON and XML held in strings by that path).
+pub fn wrapped_member_value(list_key: &str, key: &str, value: Json) -> Vec<u8> {
     let item = Object(vec![(key.to_string(), value)]);
     let mut doc = Object::new();
     doc.insert(list_key, Json::Array(vec![Json::Object(item)]));
@@ -146,11 +148,11 @@ impl ListReader<'_> {
                     if (self.inline)(key, text.len()) {
                         Member::Inline(Json::String(text.to_string()))
                     } else {
-                        Member::Digest(self.wrapped_value(doc, key, value_at, value))
+                        Member::Digest(self.wrapped_value(doc, key, value_at))
                     }
                 }
                 Kind::Array | Kind::Object => {
-                    Member::Digest(self.wrapped_value(doc, key, value_at, value))
+                    Member::Digest(self.wrapped_value(doc, key, value_at))
                 }
             };
             out.push((key.to_string(), member));
@@ -159,7 +161,7 @@ impl ListReader<'_> {
     }
 
     /// The checksum value of `{list_key: [{key: value}]}`, hashed as the tree walk hashes it.
-    fn wrapped_value(&mut self, doc: &Document, key: &str, at: usize, value: Token) -> Vec<u8> {
+    fn wrapped_value(&mut self, doc: &Document, key: &str, at: usize) -> Vec<u8> {
         let mut walk = TapeWalk {
             walker: Walker::new(),
             members: std::mem::take(&mut self.walk_members),
@@ -172,16 +174,7 @@ impl ListReader<'_> {
         w.hash.update(b"[");
         w.hash.update(b"{");
         w.depth = 3;
-        w.property_name(key);
-        let is_text = matches!(value.kind, Kind::Plain | Kind::Escaped | Kind::EscapedKey);
-        if key == "InvariantScript" && is_text {
-            let script = normalize_formula_whitespace(doc.string(value, &mut self.decoded));
-            walk.walker.data(script.as_bytes());
-        } else {
-            walk.walker.push(key);
-            walk.value(doc, &mut self.decoded, at);
-            walk.walker.pop();
-        }
+        walk.member(doc, &mut self.decoded, key, at);
         let w = &mut walk.walker;
         w.hash.update(b"}");
         w.hash.update(b"]");
