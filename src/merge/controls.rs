@@ -6,6 +6,7 @@
 //! the same formula), and each parent's children as an ordered sequence.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::error::Result;
 use crate::fxyaml::{self, Block, Function, Property};
@@ -60,8 +61,10 @@ pub struct SideControls {
     pub nodes: HashMap<String, Node>,
     /// Top parent name -> the tree path of its `.fx.yaml`.
     pub top_files: BTreeMap<String, String>,
-    /// Editor-state entries by control name, with the top parent that lists them.
-    pub states: HashMap<String, (Object, String)>,
+    /// Editor-state entries (JSON objects) by control name, with the top parent that lists
+    /// them. A side's entry equal to the base's shares the base's allocation: editor state is
+    /// most of an unpacked app, and three copies of it were most of a merge's memory.
+    pub states: HashMap<String, (Arc<Json>, String)>,
     /// Editor-state file path by top parent name.
     pub state_files: HashMap<String, String>,
     /// Editor-state files of Test Studio tests (`Src/Tests`): not controls, merged as files.
@@ -84,6 +87,11 @@ pub fn owns_path(path: &str) -> bool {
 
 impl SideControls {
     pub fn read(tree: &SourceTree) -> Result<SideControls> {
+        SideControls::read_sharing(tree, None)
+    }
+
+    /// Reads a side whose editor-state entries equal to `base`'s share them.
+    pub fn read_sharing(tree: &SourceTree, base: Option<&SideControls>) -> Result<SideControls> {
         let mut side = SideControls::default();
         for (path, bytes) in &tree.files {
             if !is_control_file(path) {
@@ -109,8 +117,17 @@ impl SideControls {
             let Ok(Json::Object(doc)) = json::parse_bytes(bytes) else {
                 continue;
             };
-            let (top, states) = match (doc.get("TopParentName"), doc.get("ControlStates")) {
-                (Some(Json::String(t)), Some(Json::Object(s))) => (t.clone(), s.clone()),
+            // The first member of each key counts, as `Object::get` reads it.
+            let (mut top, mut states) = (None, None);
+            for (key, value) in doc.0 {
+                match key.as_str() {
+                    "TopParentName" if top.is_none() => top = Some(value),
+                    "ControlStates" if states.is_none() => states = Some(value),
+                    _ => {}
+                }
+            }
+            let (top, states) = match (top, states) {
+                (Some(Json::String(t)), Some(Json::Object(s))) => (t, s),
                 _ => continue,
             };
             if test_tops.contains(&top) && !side.top_files.contains_key(&top) {
@@ -118,11 +135,15 @@ impl SideControls {
                 continue;
             }
             side.state_files.insert(top.clone(), path.to_string());
-            for (name, state) in states.iter() {
-                if let Json::Object(s) = state {
-                    side.states
-                        .insert(name.to_string(), (s.clone(), top.clone()));
+            for (name, state) in states.0 {
+                if !matches!(state, Json::Object(_)) {
+                    continue;
                 }
+                let state = match base.and_then(|b| b.states.get(&name)) {
+                    Some((shared, _)) if **shared == state => Arc::clone(shared),
+                    _ => Arc::new(state),
+                };
+                side.states.insert(name, (state, top.clone()));
             }
         }
         Ok(side)
@@ -212,7 +233,8 @@ struct MergedNode {
 pub struct ControlsMerge {
     /// `.fx.yaml` and `.editorstate.json` files of the merged app (ours at conflicts).
     pub files: BTreeMap<String, Vec<u8>>,
-    /// The same files with conflict markers in formulas, for the conflict workspace.
+    /// Those of `files` that read differently with conflict markers in their formulas, for
+    /// the conflict workspace; the others are the same there.
     pub marked_files: BTreeMap<String, Vec<u8>>,
     /// Every control name in the result, hidden gallery templates included.
     pub names: HashSet<String>,
@@ -233,7 +255,7 @@ pub struct ControlsMerger<'a> {
     pub text_opts: &'a TextMergeOptions,
 }
 
-impl ControlsMerger<'_> {
+impl<'m> ControlsMerger<'m> {
     pub fn merge(&self) -> Result<ControlsMerge> {
         let mut out = ControlsMerge::default();
         let mut names: Vec<String> = Vec::new();
@@ -313,10 +335,11 @@ impl ControlsMerger<'_> {
         }
         for (top, path) in &top_paths {
             let (resolved, marked) = self.build_block(top, &merged, &order);
-            out.files
-                .insert(path.clone(), fxyaml::write(&resolved).into_bytes());
-            out.marked_files
-                .insert(path.clone(), fxyaml::write(&marked).into_bytes());
+            let (resolved, marked) = (fxyaml::write(&resolved), fxyaml::write(&marked));
+            if marked != resolved {
+                out.marked_files.insert(path.clone(), marked.into_bytes());
+            }
+            out.files.insert(path.clone(), resolved.into_bytes());
             if !path.starts_with("Src/Components/") && top != "App" {
                 out.screens.push(top.clone());
             }
@@ -940,69 +963,113 @@ impl ControlsMerger<'_> {
             }
         }
 
-        let mut per_top: BTreeMap<String, Object> = BTreeMap::new();
+        // One top parent at a time, so that only one file's merged entries are held at once.
+        let mut by_top: BTreeMap<&String, Vec<&String>> = BTreeMap::new();
+        for (name, top) in &wanted {
+            by_top.entry(top).or_default().push(name);
+        }
         let renamed_by_gallery: HashMap<&String, &String> =
             renamed.iter().map(|(new, (g, _))| (g, new)).collect();
-        for (name, top) in &wanted {
-            let get = |s: &SideControls| s.states.get(name).map(|(o, _)| Json::Object(o.clone()));
-            let (b, o, t) = match renamed.get(name) {
-                Some((_, old)) => {
-                    let mut t = self.theirs.states.get(old).map(|(o, _)| o.clone());
-                    if let Some(t) = t.as_mut() {
-                        t.insert("Name", Json::str(name));
-                    }
-                    (None, None, t.map(Json::Object))
-                }
-                None => (get(self.base), get(self.ours), get(self.theirs)),
-            };
-            let result = merge_json(b.as_ref(), o.as_ref(), t.as_ref(), &opts);
-            for c in result.conflicts.iter().filter(|c| c.resolved) {
-                out.notes.push(Note {
-                    at: format!("{name} (editor state {})", c.path.join(".")),
-                    message: "changed on both sides; kept ours (editor state is a cache)".into(),
-                });
-            }
-            let Some(Json::Object(mut state)) = result.value.or(o).or(t) else {
-                continue;
-            };
-            if let Some(pi) = parent_index.get(name) {
-                state.insert("ParentIndex", Json::from_i64(*pi));
-            }
-            if let Some(hidden) = renamed_by_gallery.get(name) {
-                state.insert("GalleryTemplateChildName", Json::str(hidden.as_str()));
-            }
-            per_top
-                .entry(top.clone())
-                .or_default()
-                .0
-                .push((name.clone(), Json::Object(state)));
-            out.names.insert(name.clone());
-        }
         let mut used = HashSet::new();
-        for (top, states) in per_top {
+        for (top, names) in by_top {
+            let mut states = Object::new();
+            for name in names {
+                let get = |side: &'m SideControls| state_of(side, name);
+                let renamed_theirs;
+                let (b, o, t) = match renamed.get(name) {
+                    Some((_, old)) => {
+                        renamed_theirs = self.theirs.states.get(old).map(|(o, _)| {
+                            let mut state = (**o).clone();
+                            if let Some(s) = state.as_object_mut() {
+                                s.insert("Name", Json::str(name));
+                            }
+                            state
+                        });
+                        (None, None, renamed_theirs.as_ref())
+                    }
+                    None => (get(self.base), get(self.ours), get(self.theirs)),
+                };
+                let result = merge_state(b, o, t, &opts);
+                for c in result.conflicts.iter().filter(|c| c.resolved) {
+                    out.notes.push(Note {
+                        at: format!("{name} (editor state {})", c.path.join(".")),
+                        message: "changed on both sides; kept ours (editor state is a cache)"
+                            .into(),
+                    });
+                }
+                let Some(Json::Object(mut state)) = result.value.or_else(|| o.or(t).cloned())
+                else {
+                    continue;
+                };
+                if let Some(pi) = parent_index.get(name) {
+                    state.insert("ParentIndex", Json::from_i64(*pi));
+                }
+                if let Some(hidden) = renamed_by_gallery.get(name) {
+                    state.insert("GalleryTemplateChildName", Json::str(hidden.as_str()));
+                }
+                states.0.push((name.clone(), Json::Object(state)));
+                out.names.insert(name.clone());
+            }
+            if states.0.is_empty() {
+                continue;
+            }
             let path = self
                 .ours
                 .state_files
-                .get(&top)
-                .or_else(|| self.theirs.state_files.get(&top))
+                .get(top)
+                .or_else(|| self.theirs.state_files.get(top))
                 .cloned()
                 .unwrap_or_else(|| {
                     let file = top_paths
-                        .get(&top)
+                        .get(top)
                         .and_then(|p| p.rsplit('/').next())
                         .and_then(|f| f.strip_suffix(".fx.yaml"))
-                        .unwrap_or(&top)
+                        .unwrap_or(top)
                         .to_string();
                     format!("Src/EditorState/{file}.editorstate.json")
                 });
             let path = unique_path(&mut used, &path);
             let mut doc = Object::new();
             doc.insert("ControlStates", Json::Object(states));
-            doc.insert("TopParentName", Json::str(&top));
-            let bytes = json::to_normalized_string(&Json::Object(doc)).into_bytes();
-            out.files.insert(path.clone(), bytes.clone());
-            out.marked_files.insert(path, bytes);
+            doc.insert("TopParentName", Json::str(top));
+            // Editor state holds no formulas, so no conflict markers: `marked_files` falls
+            // back to these.
+            out.files.insert(
+                path,
+                json::to_normalized_string(&Json::Object(doc)).into_bytes(),
+            );
         }
+    }
+}
+
+/// [`merge_json`] of one control's editor state. Entries a side shares with the base (see
+/// [`SideControls::read_sharing`]) are the same allocation, so most controls are settled
+/// without comparing their contents.
+fn state_of<'s>(side: &'s SideControls, name: &str) -> Option<&'s Json> {
+    side.states.get(name).map(|(state, _)| &**state)
+}
+
+fn merge_state(
+    base: Option<&Json>,
+    ours: Option<&Json>,
+    theirs: Option<&Json>,
+    opts: &JsonMergeOptions,
+) -> super::json::JsonMerge {
+    let same = |a: Option<&Json>, b: Option<&Json>| match (a, b) {
+        (Some(a), Some(b)) => std::ptr::eq(a, b),
+        (None, None) => true,
+        _ => false,
+    };
+    let taken = |value: Option<&Json>| super::json::JsonMerge {
+        value: value.cloned(),
+        conflicts: Vec::new(),
+    };
+    if same(ours, theirs) || same(base, theirs) {
+        taken(ours)
+    } else if same(base, ours) {
+        taken(theirs)
+    } else {
+        merge_json(base, ours, theirs, opts)
     }
 }
 

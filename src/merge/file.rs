@@ -111,11 +111,10 @@ pub fn merge_one_file(
             .merge()?;
             out.conflicts = merged.conflicts;
             out.notes = merged.notes;
-            let files = if out.conflicts.is_empty() {
-                merged.files
-            } else {
-                merged.marked_files
-            };
+            let mut files = merged.files;
+            if !out.conflicts.is_empty() {
+                files.extend(merged.marked_files);
+            }
             files
                 .into_iter()
                 .find(|(p, _)| p.ends_with(".fx.yaml"))

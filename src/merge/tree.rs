@@ -145,12 +145,13 @@ pub fn merge_trees(
     theirs: &SourceTree,
     opts: &MergeOptions,
 ) -> Result<TreeMerge> {
+    let base_controls = SideControls::read(base)?;
     let sides = (
-        SideControls::read(base)?,
-        SideControls::read(ours)?,
-        SideControls::read(theirs)?,
+        SideControls::read_sharing(ours, Some(&base_controls))?,
+        SideControls::read_sharing(theirs, Some(&base_controls))?,
     );
-    let controls = ControlsMerger {
+    let sides = (base_controls, sides.0, sides.1);
+    let mut controls = ControlsMerger {
         base: &sides.0,
         ours: &sides.1,
         theirs: &sides.2,
@@ -163,12 +164,9 @@ pub fn merge_trees(
         notes: controls.notes.clone(),
         ..TreeMerge::default()
     };
-    for (p, b) in &controls.files {
-        out.tree.insert(p.clone(), b.clone());
-    }
-    for (p, b) in &controls.marked_files {
-        out.workspace.insert(p.clone(), b.clone());
-    }
+    // Until the end, the workspace holds only the files that differ from the merged tree.
+    out.tree.files.append(&mut controls.files);
+    out.workspace.files.append(&mut controls.marked_files);
 
     // Tests' editor state is not the controls': merged as a file (a cache).
     let test_states: HashSet<&String> = [&sides.0, &sides.1, &sides.2]
@@ -201,8 +199,7 @@ pub fn merge_trees(
             _ => merge_file(path, b, o, t, &mut out),
         };
         if let Some(bytes) = merged {
-            out.tree.insert(path.clone(), bytes.clone());
-            out.workspace.files.entry(path.clone()).or_insert(bytes);
+            out.tree.insert(path.clone(), bytes);
         }
     }
 
@@ -224,9 +221,18 @@ pub fn merge_trees(
     let (entropy, allocated) = merge_entropy(base, ours, theirs, &controls, &names, &mut out);
     if let Some(e) = entropy {
         let bytes = json::to_normalized_string(&e).into_bytes();
-        out.tree.insert("Entropy/Entropy.json", bytes.clone());
-        out.workspace.insert("Entropy/Entropy.json", bytes);
-        raise_last_control_unique_id(&mut out, allocated);
+        out.tree.insert("Entropy/Entropy.json", bytes);
+        raise_last_control_unique_id(&mut out.tree, allocated);
+    }
+    // Only a merge with conflicts shows its workspace; the rest of it is the merged tree.
+    if out.conflicts.is_empty() {
+        out.workspace = SourceTree::new();
+    } else {
+        for (path, bytes) in &out.tree.files {
+            if !out.workspace.contains(path) {
+                out.workspace.insert(path.clone(), bytes.clone());
+            }
+        }
     }
     Ok(out)
 }
@@ -826,27 +832,25 @@ fn renamed_apart(
 
 /// `LastControlUniqueId` (in the manifest's Properties) never lags behind the ids the merge
 /// allocated. Ids that came from a side are that side's business: a side is taken as it is.
-fn raise_last_control_unique_id(out: &mut TreeMerge, max: i64) {
+fn raise_last_control_unique_id(tree: &mut SourceTree, max: i64) {
     if max <= 0 {
         return;
     }
-    for tree in [&mut out.tree, &mut out.workspace] {
-        let Some(mut manifest) = parse(tree.get("CanvasManifest.json")) else {
-            continue;
-        };
-        let Some(props) = manifest.get_mut("Properties").and_then(Json::as_object_mut) else {
-            continue;
-        };
-        if let Some(value) = props
-            .get(LAST_ID)
-            .and_then(|current| raised_id_counter(current, max))
-        {
-            props.insert(LAST_ID, value);
-            tree.insert(
-                "CanvasManifest.json",
-                json::to_normalized_string(&manifest).into_bytes(),
-            );
-        }
+    let Some(mut manifest) = parse(tree.get("CanvasManifest.json")) else {
+        return;
+    };
+    let Some(props) = manifest.get_mut("Properties").and_then(Json::as_object_mut) else {
+        return;
+    };
+    if let Some(value) = props
+        .get(LAST_ID)
+        .and_then(|current| raised_id_counter(current, max))
+    {
+        props.insert(LAST_ID, value);
+        tree.insert(
+            "CanvasManifest.json",
+            json::to_normalized_string(&manifest).into_bytes(),
+        );
     }
 }
 

@@ -108,15 +108,16 @@ impl StateStore {
         true
     }
     /// Entries grouped by top parent, each group in insertion order: one pass over all
-    /// controls (a pass per top parent made a 500-screen app's unpack quadratic).
-    pub fn by_top_parent(&self) -> HashMap<&str, Vec<(&str, &ControlState)>> {
-        let mut groups: HashMap<&str, Vec<(&str, &ControlState)>> = HashMap::new();
-        for name in &self.order {
-            if let Some(state) = self.states.get(name) {
+    /// controls (a pass per top parent made a 500-screen app's unpack quadratic). The store is
+    /// consumed so that each group can be written out and let go in turn.
+    pub fn into_by_top_parent(mut self) -> HashMap<String, Vec<(String, ControlState)>> {
+        let mut groups: HashMap<String, Vec<(String, ControlState)>> = HashMap::new();
+        for name in self.order {
+            if let Some(state) = self.states.remove(&name) {
                 groups
-                    .entry(state.top_parent.as_str())
+                    .entry(state.top_parent.clone())
                     .or_default()
-                    .push((name.as_str(), state));
+                    .push((name, state));
             }
         }
         groups

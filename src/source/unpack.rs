@@ -446,7 +446,12 @@ pub fn unpack(
     by_name.sort_by(|a, b| {
         (a.kind == TopKind::Test, &a.block.name).cmp(&(b.kind == TopKind::Test, &b.block.name))
     });
-    let states_by_top = states.by_top_parent();
+    let mut states_by_top = states.into_by_top_parent();
+    // A group is moved into its file unless another top parent has the same name.
+    let mut tops_named: HashMap<&str, usize> = HashMap::new();
+    for top in &by_name {
+        *tops_named.entry(top.block.name.as_str()).or_default() += 1;
+    }
     for top in by_name {
         let name = &top.block.name;
         match top.kind {
@@ -479,11 +484,16 @@ pub fn unpack(
                 }
             }
         }
+        let group = match tops_named.get_mut(name.as_str()) {
+            Some(left) if *left > 1 => {
+                *left -= 1;
+                states_by_top.get(name.as_str()).cloned()
+            }
+            _ => states_by_top.remove(name.as_str()),
+        };
         let mut states_obj = Object::new();
-        for (control, state) in states_by_top.get(name.as_str()).into_iter().flatten() {
-            states_obj
-                .0
-                .push((control.to_string(), Json::Object(state.entry.clone())));
+        for (control, state) in group.into_iter().flatten() {
+            states_obj.0.push((control, Json::Object(state.entry)));
         }
         let mut doc = Object::new();
         doc.insert("ControlStates", Json::Object(states_obj));
