@@ -67,6 +67,17 @@ pub fn unpack_app(
     source::unpack::unpack(app, defaults.as_ref(), opts, label)
 }
 
+/// [`unpack_app`] of an app read by [`parse_msapp_for_unpack`] and not needed afterwards (see
+/// [`source::unpack::unpack_owned`]).
+pub fn unpack_app_owned(
+    app: MsApp,
+    label: &str,
+    opts: &UnpackOptions,
+) -> Result<(SourceTree, Warnings)> {
+    let defaults = defaults_of_app(&app)?;
+    source::unpack::unpack_owned(app, defaults.as_ref(), opts, label)
+}
+
 pub fn pack_tree(tree: &SourceTree) -> Result<(MsApp, Warnings)> {
     source::pack::pack(tree, &defaults_of_tree)
 }

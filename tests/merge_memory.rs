@@ -10,6 +10,7 @@ use std::sync::Arc;
 use common::*;
 use msapp_merge::json::Json;
 use msapp_merge::merge::controls::SideControls;
+use msapp_merge::source::SourceTree;
 
 #[test]
 fn editor_state_equal_to_the_base_shares_its_allocation() {
@@ -61,7 +62,7 @@ fn a_clean_merge_keeps_no_workspace_and_a_conflicted_one_shows_the_whole_tree() 
     set_prop(&mut theirs, "Label1", "Text", "\"theirs\"");
     let conflicted = merge(&base, &ours, &save(&theirs));
     assert_eq!(conflicted.conflicts.len(), 1);
-    let paths = |t: &msapp_merge::source::SourceTree| t.files.keys().cloned().collect::<Vec<_>>();
+    let paths = |t: &SourceTree| t.files.keys().cloned().collect::<Vec<_>>();
     assert_eq!(paths(&conflicted.workspace), paths(&conflicted.tree));
     let marked = prop(&conflicted.workspace, "Label1", "Text").unwrap();
     assert!(marked.contains("<<<<<<< HEAD"), "{marked}");
@@ -75,4 +76,34 @@ fn a_clean_merge_keeps_no_workspace_and_a_conflicted_one_shows_the_whole_tree() 
         .collect();
     assert_eq!(differing.len(), 1, "{differing:?}");
     assert!(differing[0].ends_with(".fx.yaml"), "{differing:?}");
+}
+
+#[test]
+fn the_merged_tree_is_compared_with_the_sides_whose_control_files_were_let_go() {
+    use msapp_merge::merge::tree::{SameAs, merge_owned_trees};
+    let base = load("MyWeather");
+    let edit = |ctl: &str, prop: &str, formula: &str| {
+        let mut tree = base.clone();
+        set_prop(&mut tree, ctl, prop, formula);
+        save(&tree)
+    };
+    let label_text = edit("Label1", "Text", "\"ours\"");
+    let label_color = edit("Label1", "Color", "RGBA(1, 2, 3, 1)");
+    let same_as = |b: &SourceTree, o: &SourceTree, t: &SourceTree| {
+        let (m, same) = merge_owned_trees(b.clone(), o.clone(), t.clone(), &options()).unwrap();
+        assert!(m.conflicts.is_empty(), "{}", describe_conflicts(&m));
+        // What the by-reference merge returns is the same merge.
+        assert_eq!(m.tree, merge(b, o, t).tree);
+        let expected = [(SameAs::Ours, o), (SameAs::Theirs, t)]
+            .into_iter()
+            .find(|(_, side)| m.tree == **side)
+            .map(|(which, _)| which);
+        assert_eq!(same, expected);
+        same
+    };
+    assert_eq!(same_as(&base, &label_text, &base), Some(SameAs::Ours));
+    assert_eq!(same_as(&base, &base, &label_color), Some(SameAs::Theirs));
+    assert_eq!(same_as(&base, &label_text, &label_text), Some(SameAs::Ours));
+    // Both sides changed the same screen file: the merge is neither side.
+    assert_eq!(same_as(&base, &label_text, &label_color), None);
 }

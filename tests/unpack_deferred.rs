@@ -1,8 +1,9 @@
 //! Apps read with their control entries left as bytes (parsed by unpack one at a time, as
-//! the merge reads its sides) unpack exactly as fully parsed apps do, and refuse what those
-//! refuse with the same message.
+//! the merge reads its sides) unpack exactly as fully parsed apps do, also when unpack lets go
+//! of each entry once split (`unpack_app_owned`), and refuse what those refuse with the same
+//! message.
 
-use msapp_merge::app::{parse_msapp, parse_msapp_for_unpack, unpack_app};
+use msapp_merge::app::{parse_msapp, parse_msapp_for_unpack, unpack_app, unpack_app_owned};
 use msapp_merge::container::{Limits, read_archive, write_archive};
 use msapp_merge::source::unpack::UnpackOptions;
 
@@ -24,10 +25,16 @@ fn deferred_control_entries_unpack_like_parsed_ones() {
             let parsed = parse_msapp(&bytes, &label).and_then(|a| unpack_app(&a, &label, &opts));
             let deferred =
                 parse_msapp_for_unpack(&bytes, &label).and_then(|a| unpack_app(&a, &label, &opts));
-            match (parsed, deferred) {
-                (Ok(a), Ok(b)) => assert!(a.0 == b.0, "{label}: trees differ"),
-                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{label}"),
-                (a, b) => panic!("{label}: {:?} vs {:?}", a.map(|_| ()), b.map(|_| ())),
+            let owned = parse_msapp_for_unpack(&bytes, &label)
+                .and_then(|a| unpack_app_owned(a, &label, &opts));
+            for (way, other) in [("deferred", deferred), ("owned", owned)] {
+                match (&parsed, other) {
+                    (Ok(a), Ok(b)) => assert!(a.0 == b.0, "{label}: {way}: trees differ"),
+                    (Err(a), Err(b)) => {
+                        assert_eq!(a.to_string(), b.to_string(), "{label}: {way}")
+                    }
+                    (a, b) => panic!("{label}: {way}: {:?} vs {:?}", a.is_ok(), b.map(|_| ())),
+                }
             }
         }
         apps += 1;
@@ -63,6 +70,11 @@ fn a_broken_deferred_control_entry_is_refused_as_when_parsed() {
         .and_then(|a| unpack_app(&a, "app.msapp", &opts))
         .unwrap_err()
         .to_string();
+    let owned = parse_msapp_for_unpack(&broken, "app.msapp")
+        .and_then(|a| unpack_app_owned(a, "app.msapp", &opts))
+        .unwrap_err()
+        .to_string();
     assert!(parsed.contains("entry Controls\\"), "{parsed}");
     assert_eq!(deferred, parsed);
+    assert_eq!(owned, parsed);
 }

@@ -1,16 +1,15 @@
 //! Merging three `.msapp` files: unpack each, merge the trees, pack the result and prove it
 //! unpacks again before anyone relies on it.
 
-use crate::app::{msapp_bytes, pack_tree, parse_msapp_for_unpack, unpack_app};
+use crate::app::{msapp_bytes, pack_tree, parse_msapp_for_unpack, unpack_app_owned};
 use crate::error::{Error, Result};
 use crate::fxyaml::{self, Block, Property};
-use crate::model::MsApp;
 use crate::source::SourceTree;
 use crate::source::unpack::UnpackOptions;
 
 use super::checksum_cache::ChecksumCache;
 use super::conflict::{Conflict, Note};
-use super::tree::{MergeOptions, TreeMerge, merge_trees};
+use super::tree::{MergeOptions, SameAs, TreeMerge, merge_owned_trees};
 
 /// The outcome of an app merge.
 #[derive(Debug)]
@@ -67,7 +66,7 @@ fn unpack_side(bytes: &[u8], label: &str, is_side: bool) -> Result<SourceTree> {
         skip_client_checksum: true,
         ..UnpackOptions::default()
     };
-    let tree = unpack_app(&app, label, &opts)?.0;
+    let tree = unpack_app_owned(app, label, &opts)?.0;
     if is_side {
         refuse_conflict_markers(&tree, label)?;
     }
@@ -208,23 +207,23 @@ pub fn merge_apps(
         }
     }
 
-    let TreeMerge {
-        tree,
-        workspace,
-        conflicts,
-        notes,
-    } = merge_trees(&base_tree, &ours_tree, &theirs_tree, opts)?;
-    let unchanged_side = if tree == ours_tree {
-        Some(ours)
-    } else if tree == theirs_tree {
-        Some(theirs)
-    } else {
-        None
+    let (
+        TreeMerge {
+            tree,
+            workspace,
+            conflicts,
+            notes,
+        },
+        same_as,
+    ) = merge_owned_trees(base_tree, ours_tree, theirs_tree, opts)?;
+    // Each step's input is let go as soon as the next one has what it needs (the sides'
+    // trees inside the tree merge, then the merged tree, then the packed app), so that
+    // packing and re-reading the result reuse that memory instead of adding to the peak.
+    let unchanged_side = match same_as {
+        Some(SameAs::Ours) => Some(ours),
+        Some(SameAs::Theirs) => Some(theirs),
+        None => None,
     };
-    // Each step's input is let go as soon as the next one has what it needs (the three
-    // sides' trees, the merged tree, the packed app), so that packing and re-reading the
-    // result reuse that memory instead of adding to the peak.
-    drop((base_tree, ours_tree, theirs_tree));
     // An unchanged side keeps its exact bytes.
     let bytes = match unchanged_side {
         Some(side) => side.to_vec(),
@@ -250,16 +249,16 @@ pub fn merge_apps(
 
 /// The merged app must read back; a merge that produced something else is a bug, and the
 /// driver then fails rather than hand git a broken file.
-fn verify(bytes: &[u8]) -> Result<MsApp> {
+fn verify(bytes: &[u8]) -> Result<()> {
     let app = parse_msapp_for_unpack(bytes, "merged app")
         .map_err(|e| internal("re-reading the merged app", e))?;
     let opts = UnpackOptions {
         skip_client_checksum: true,
         ..UnpackOptions::default()
     };
-    unpack_app(&app, "merged app", &opts)
+    unpack_app_owned(app, "merged app", &opts)
         .map_err(|e| internal("re-unpacking the merged app", e))?;
-    Ok(app)
+    Ok(())
 }
 
 fn internal(what: &str, e: Error) -> Error {

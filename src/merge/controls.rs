@@ -80,10 +80,36 @@ fn is_control_file(path: &str) -> bool {
     !file.contains('/') && file.ends_with(".fx.yaml")
 }
 
+/// How an editor-state file was read.
+#[derive(Debug, PartialEq, Eq)]
+enum StateFile {
+    /// The editor state of a top parent's controls.
+    Controls,
+    /// A Test Studio test's, merged as a file.
+    Test,
+    /// Not an editor-state document: left out of the merge.
+    Unread,
+}
+
+/// Names of the Test Studio tests (`Src/Tests`), whose editor state is not the controls'.
+fn test_tops(tree: &SourceTree) -> HashSet<String> {
+    tree.under("Src/Tests")
+        .filter(|(p, _)| p.ends_with(".fx.yaml"))
+        .filter_map(|(p, b)| {
+            let text = std::str::from_utf8(b).ok()?;
+            Some(fxyaml::parse(text, p).ok()?.block.name)
+        })
+        .collect()
+}
+
 /// Tree paths the control merge owns (the tree merge leaves them alone).
 pub fn owns_path(path: &str) -> bool {
     is_control_file(path) || path.starts_with("Src/EditorState/")
 }
+
+/// What [`SideControls::take`] took out of a tree: each file's path and SHA-256 digest, so
+/// that a merged tree can still be compared with the side.
+pub type TakenFiles = BTreeMap<String, [u8; 32]>;
 
 impl SideControls {
     pub fn read(tree: &SourceTree) -> Result<SideControls> {
@@ -93,60 +119,107 @@ impl SideControls {
     /// Reads a side whose editor-state entries equal to `base`'s share them.
     pub fn read_sharing(tree: &SourceTree, base: Option<&SideControls>) -> Result<SideControls> {
         let mut side = SideControls::default();
-        for (path, bytes) in &tree.files {
-            if !is_control_file(path) {
-                continue;
-            }
-            let text =
-                std::str::from_utf8(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes))
-                    .map_err(|_| crate::error::Error::bad_input(path.as_str(), "not UTF-8 text"))?;
-            let parsed = fxyaml::parse(text, path)?;
-            side.top_files
-                .insert(parsed.block.name.clone(), path.clone());
-            side.add_block(&parsed.block, None);
+        for (path, bytes) in tree.files.iter().filter(|(p, _)| is_control_file(p)) {
+            side.read_control_file(path, bytes)?;
         }
-        let test_tops: HashSet<String> = tree
-            .under("Src/Tests")
-            .filter(|(p, _)| p.ends_with(".fx.yaml"))
-            .filter_map(|(p, b)| {
-                let text = std::str::from_utf8(b).ok()?;
-                Some(fxyaml::parse(text, p).ok()?.block.name)
-            })
-            .collect();
+        let test_tops = test_tops(tree);
         for (path, bytes) in tree.under("Src/EditorState") {
-            let Ok(Json::Object(doc)) = json::parse_bytes(bytes) else {
-                continue;
-            };
-            // The first member of each key counts, as `Object::get` reads it.
-            let (mut top, mut states) = (None, None);
-            for (key, value) in doc.0 {
-                match key.as_str() {
-                    "TopParentName" if top.is_none() => top = Some(value),
-                    "ControlStates" if states.is_none() => states = Some(value),
-                    _ => {}
-                }
-            }
-            let (top, states) = match (top, states) {
-                (Some(Json::String(t)), Some(Json::Object(s))) => (t, s),
-                _ => continue,
-            };
-            if test_tops.contains(&top) && !side.top_files.contains_key(&top) {
-                side.test_state_files.push(path.to_string());
-                continue;
-            }
-            side.state_files.insert(top.clone(), path.to_string());
-            for (name, state) in states.0 {
-                if !matches!(state, Json::Object(_)) {
-                    continue;
-                }
-                let state = match base.and_then(|b| b.states.get(&name)) {
-                    Some((shared, _)) if **shared == state => Arc::clone(shared),
-                    _ => Arc::new(state),
-                };
-                side.states.insert(name, (state, top.clone()));
-            }
+            side.read_state_file(path, bytes, &test_tops, base);
         }
         Ok(side)
+    }
+
+    /// [`SideControls::read_sharing`] that takes each file it reads out of `tree` (the editor
+    /// state of tests stays: it is merged as a file). Once read, the text of a side's controls
+    /// is not needed, and it is most of an unpacked app.
+    pub fn take(
+        tree: &mut SourceTree,
+        base: Option<&SideControls>,
+    ) -> Result<(SideControls, TakenFiles)> {
+        use sha2::{Digest, Sha256};
+        let mut side = SideControls::default();
+        let mut taken = TakenFiles::new();
+        let take = |tree: &mut SourceTree, path: &str| tree.files.remove_entry(path);
+        let controls: Vec<String> = tree
+            .files
+            .keys()
+            .filter(|p| is_control_file(p))
+            .cloned()
+            .collect();
+        for path in controls {
+            if let Some((path, bytes)) = take(tree, &path) {
+                side.read_control_file(&path, &bytes)?;
+                taken.insert(path, Sha256::digest(&bytes).into());
+            }
+        }
+        let test_tops = test_tops(tree);
+        let states: Vec<String> = tree
+            .under("Src/EditorState")
+            .map(|(p, _)| p.to_string())
+            .collect();
+        for path in states {
+            let Some(bytes) = tree.get(&path) else {
+                continue;
+            };
+            if side.read_state_file(&path, bytes, &test_tops, base) == StateFile::Controls
+                && let Some((path, bytes)) = take(tree, &path)
+            {
+                taken.insert(path, Sha256::digest(&bytes).into());
+            }
+        }
+        Ok((side, taken))
+    }
+
+    fn read_control_file(&mut self, path: &str, bytes: &[u8]) -> Result<()> {
+        let text =
+            std::str::from_utf8(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes))
+                .map_err(|_| crate::error::Error::bad_input(path, "not UTF-8 text"))?;
+        let parsed = fxyaml::parse(text, path)?;
+        self.top_files
+            .insert(parsed.block.name.clone(), path.to_string());
+        self.add_block(&parsed.block, None);
+        Ok(())
+    }
+
+    fn read_state_file(
+        &mut self,
+        path: &str,
+        bytes: &[u8],
+        test_tops: &HashSet<String>,
+        base: Option<&SideControls>,
+    ) -> StateFile {
+        let Ok(Json::Object(doc)) = json::parse_bytes(bytes) else {
+            return StateFile::Unread;
+        };
+        // The first member of each key counts, as `Object::get` reads it.
+        let (mut top, mut states) = (None, None);
+        for (key, value) in doc.0 {
+            match key.as_str() {
+                "TopParentName" if top.is_none() => top = Some(value),
+                "ControlStates" if states.is_none() => states = Some(value),
+                _ => {}
+            }
+        }
+        let (top, states) = match (top, states) {
+            (Some(Json::String(t)), Some(Json::Object(s))) => (t, s),
+            _ => return StateFile::Unread,
+        };
+        if test_tops.contains(&top) && !self.top_files.contains_key(&top) {
+            self.test_state_files.push(path.to_string());
+            return StateFile::Test;
+        }
+        self.state_files.insert(top.clone(), path.to_string());
+        for (name, state) in states.0 {
+            if !matches!(state, Json::Object(_)) {
+                continue;
+            }
+            let state = match base.and_then(|b| b.states.get(&name)) {
+                Some((shared, _)) if **shared == state => Arc::clone(shared),
+                _ => Arc::new(state),
+            };
+            self.states.insert(name, (state, top.clone()));
+        }
+        StateFile::Controls
     }
 
     fn add_block(&mut self, block: &Block, parent: Option<&str>) {

@@ -19,7 +19,7 @@ use crate::json::{self, Json, Object};
 use crate::source::SourceTree;
 
 use super::conflict::{Conflict, ConflictKind, Note};
-use super::controls::{ControlsMerger, SideControls, one_line, owns_path};
+use super::controls::{ControlsMerger, SideControls, TakenFiles, one_line, owns_path};
 use super::json::{JsonConflict, JsonMergeOptions, Policy, merge_json};
 use super::sequence::{Favor, merge_sequence_with};
 use super::test_files::merge_test_file;
@@ -145,12 +145,30 @@ pub fn merge_trees(
     theirs: &SourceTree,
     opts: &MergeOptions,
 ) -> Result<TreeMerge> {
-    let base_controls = SideControls::read(base)?;
-    let sides = (
-        SideControls::read_sharing(ours, Some(&base_controls))?,
-        SideControls::read_sharing(theirs, Some(&base_controls))?,
-    );
-    let sides = (base_controls, sides.0, sides.1);
+    merge_owned_trees(base.clone(), ours.clone(), theirs.clone(), opts).map(|(merge, _)| merge)
+}
+
+/// The side a merged tree is, file for file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SameAs {
+    Ours,
+    Theirs,
+}
+
+/// [`merge_trees`] that consumes the three trees: each side's control files are let go as
+/// soon as they are read, and the rest once merged. Also says whether the merged tree is one
+/// of the sides, file for file.
+pub fn merge_owned_trees(
+    mut base: SourceTree,
+    mut ours: SourceTree,
+    mut theirs: SourceTree,
+    opts: &MergeOptions,
+) -> Result<(TreeMerge, Option<SameAs>)> {
+    let (base_controls, _) = SideControls::take(&mut base, None)?;
+    let (ours_controls, ours_taken) = SideControls::take(&mut ours, Some(&base_controls))?;
+    let (theirs_controls, theirs_taken) = SideControls::take(&mut theirs, Some(&base_controls))?;
+    let sides = (base_controls, ours_controls, theirs_controls);
+    let (base, ours, theirs) = (&base, &ours, &theirs);
     let mut controls = ControlsMerger {
         base: &sides.0,
         ours: &sides.1,
@@ -224,6 +242,13 @@ pub fn merge_trees(
         out.tree.insert("Entropy/Entropy.json", bytes);
         raise_last_control_unique_id(&mut out.tree, allocated);
     }
+    let same_as = if is_side(&out.tree, ours, &ours_taken) {
+        Some(SameAs::Ours)
+    } else if is_side(&out.tree, theirs, &theirs_taken) {
+        Some(SameAs::Theirs)
+    } else {
+        None
+    };
     // Only a merge with conflicts shows its workspace; the rest of it is the merged tree.
     if out.conflicts.is_empty() {
         out.workspace = SourceTree::new();
@@ -234,7 +259,24 @@ pub fn merge_trees(
             }
         }
     }
-    Ok(out)
+    Ok((out, same_as))
+}
+
+/// Whether `merged` is the side whose control files were `taken` and whose other files are
+/// `rest`. The other files are compared first: they settle most merges without hashing.
+fn is_side(merged: &SourceTree, rest: &SourceTree, taken: &TakenFiles) -> bool {
+    use sha2::{Digest, Sha256};
+    merged.files.len() == rest.files.len() + taken.len()
+        && merged
+            .files
+            .iter()
+            .filter(|(path, _)| !taken.contains_key(*path))
+            .all(|(path, bytes)| rest.get(path) == Some(bytes.as_slice()))
+        && merged.files.iter().all(|(path, bytes)| {
+            taken
+                .get(path)
+                .is_none_or(|digest| Sha256::digest(bytes).as_slice() == digest.as_slice())
+        })
 }
 
 /// Whole files: one-sided changes win, identical changes are fine, JSON files merge key by

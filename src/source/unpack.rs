@@ -89,6 +89,41 @@ pub fn unpack(
     opts: &UnpackOptions,
     label: &str,
 ) -> Result<(SourceTree, Warnings)> {
+    unpack_taking(app, Vec::new(), defaults, opts, label)
+}
+
+/// [`unpack`] of an app that is not needed afterwards: the control entries left unparsed by
+/// [`MsApp::from_archive_deferring`] are let go one by one as they are split, instead of
+/// staying in the app until the end (a merge unpacks two sides at once). The client
+/// checksum reads every entry at the end, so an unpack that computes it keeps them.
+pub fn unpack_owned(
+    mut app: MsApp,
+    defaults: &dyn DefaultSource,
+    opts: &UnpackOptions,
+    label: &str,
+) -> Result<(SourceTree, Warnings)> {
+    let mut taken = Vec::new();
+    if opts.skip_client_checksum {
+        for (index, entry) in app.entries.iter_mut().enumerate() {
+            if control_folder(&entry.name).is_some()
+                && is_json_name(&entry.name)
+                && let EntryData::Bytes(raw) = &mut entry.data
+            {
+                taken.push((index, std::mem::take(raw)));
+            }
+        }
+    }
+    unpack_taking(&app, taken, defaults, opts, label)
+}
+
+/// `taken`: the bytes of control entries moved out of `app`, by entry index, in order.
+fn unpack_taking(
+    app: &MsApp,
+    taken: Vec<(usize, Vec<u8>)>,
+    defaults: &dyn DefaultSource,
+    opts: &UnpackOptions,
+    label: &str,
+) -> Result<(SourceTree, Warnings)> {
     if app.find("Entities.json").is_some() {
         return Err(Error::bad_input(
             label,
@@ -228,21 +263,28 @@ pub fn unpack(
     let mut templates = TemplateStore::default();
     let mut tops: Vec<TopParent> = Vec::new();
     let mut screens: Vec<(String, f64)> = Vec::new();
-    for entry in &app.entries {
+    let mut taken = taken.into_iter().peekable();
+    for (index, entry) in app.entries.iter().enumerate() {
         let Some(folder) = control_folder(&entry.name) else {
             continue;
         };
+        // Left unparsed by `MsApp::from_archive_deferring`: parsed here, dropped once split.
+        let parse = |raw: &[u8]| {
+            json::parse_bytes_nested(raw, json::MAX_ENTRY_DEPTH)
+                .map_err(|err| Error::bad_input(label, format!("entry {}: {}", entry.name, err)))
+        };
         let parsed;
-        let doc = match &entry.data {
-            EntryData::Json(doc) => doc,
-            // Left unparsed by `MsApp::from_archive_deferring`: parsed here, dropped once split.
-            EntryData::Bytes(raw) if is_json_name(&entry.name) => {
-                parsed = json::parse_bytes_nested(raw, json::MAX_ENTRY_DEPTH).map_err(|err| {
-                    Error::bad_input(label, format!("entry {}: {}", entry.name, err))
-                })?;
+        let doc = match (taken.next_if(|(i, _)| *i == index), &entry.data) {
+            (Some((_, raw)), _) => {
+                parsed = parse(&raw)?;
                 &parsed
             }
-            EntryData::Bytes(_) => continue,
+            (None, EntryData::Json(doc)) => doc,
+            (None, EntryData::Bytes(raw)) if is_json_name(&entry.name) => {
+                parsed = parse(raw)?;
+                &parsed
+            }
+            (None, EntryData::Bytes(_)) => continue,
         };
         let top = doc
             .get("TopParent")
