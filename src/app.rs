@@ -23,13 +23,13 @@ pub fn parse_msapp(bytes: &[u8], label: &str) -> Result<MsApp> {
     MsApp::from_archive_deferring(archive, label, |_| false)
 }
 
-/// [`parse_msapp`] with control entries left as bytes, parsed by unpack one at a time: for
-/// callers that only unpack the app (with `skip_client_checksum`, or the checksum reads the
+/// [`parse_msapp`] with control entries and `References\DataSources.json` left as bytes,
+/// parsed by unpack where it splits them: for callers that only unpack the app (with `skip_client_checksum`, or the checksum reads the
 /// bytes instead).
 pub fn parse_msapp_for_unpack(bytes: &[u8], label: &str) -> Result<MsApp> {
     let archive = container::read_archive(bytes, label, &Limits::default())?;
     MsApp::from_archive_deferring(archive, label, |name| {
-        source::unpack::control_folder(name).is_some()
+        source::unpack::control_folder(name).is_some() || source::datasources::reads_unparsed(name)
     })
 }
 

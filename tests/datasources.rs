@@ -67,6 +67,8 @@ fn unpack_data(app: &MsApp) -> msapp_merge::Result<Unpacked> {
     let mut warnings = Warnings::default();
     datasources::unpack(DataUnpack {
         app,
+        data_sources: None,
+        label: "app",
         properties: &mut properties,
         publish_info: publish_info.as_mut(),
         entropy: &mut entropy,

@@ -1,5 +1,5 @@
-//! Apps read with their control entries left as bytes (parsed by unpack one at a time, as
-//! the merge reads its sides) unpack exactly as fully parsed apps do, also when unpack lets go
+//! Apps read with their control entries and data sources left as bytes (parsed by unpack
+//! where it splits them, as the merge reads its sides) unpack exactly as fully parsed apps do, also when unpack lets go
 //! of each entry once split (`unpack_app_owned`), and refuse what those refuse with the same
 //! message.
 
@@ -43,38 +43,43 @@ fn deferred_control_entries_unpack_like_parsed_ones() {
 }
 
 #[test]
-fn a_broken_deferred_control_entry_is_refused_as_when_parsed() {
-    let path = corpus_apps()
-        .into_iter()
-        .find(|p| p.ends_with("AppWithLabel.msapp"))
-        .unwrap();
-    let bytes = std::fs::read(path).unwrap();
-    let mut entries: Vec<(String, Vec<u8>)> = read_archive(&bytes, "app", &Limits::default())
-        .unwrap()
-        .entries
-        .into_iter()
-        .map(|e| (e.name, e.data))
-        .collect();
-    let control = entries
-        .iter_mut()
-        .find(|(name, _)| name.starts_with("Controls\\"))
-        .unwrap();
-    control.1.truncate(control.1.len() / 2);
-    let broken = write_archive(&entries).unwrap();
-    let opts = UnpackOptions {
-        skip_client_checksum: true,
-        ..UnpackOptions::default()
-    };
-    let parsed = parse_msapp(&broken, "app.msapp").unwrap_err().to_string();
-    let deferred = parse_msapp_for_unpack(&broken, "app.msapp")
-        .and_then(|a| unpack_app(&a, "app.msapp", &opts))
-        .unwrap_err()
-        .to_string();
-    let owned = parse_msapp_for_unpack(&broken, "app.msapp")
-        .and_then(|a| unpack_app_owned(a, "app.msapp", &opts))
-        .unwrap_err()
-        .to_string();
-    assert!(parsed.contains("entry Controls\\"), "{parsed}");
-    assert_eq!(deferred, parsed);
-    assert_eq!(owned, parsed);
+fn a_broken_deferred_entry_is_refused_as_when_parsed() {
+    for (app, entry) in [
+        ("AppWithLabel.msapp", "Controls\\"),
+        ("MyWeather.msapp", "References\\DataSources.json"),
+    ] {
+        let path = corpus_apps()
+            .into_iter()
+            .find(|p| p.ends_with(app))
+            .unwrap();
+        let bytes = std::fs::read(path).unwrap();
+        let mut entries: Vec<(String, Vec<u8>)> = read_archive(&bytes, "app", &Limits::default())
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|e| (e.name, e.data))
+            .collect();
+        let broken = entries
+            .iter_mut()
+            .find(|(name, _)| name.starts_with(entry))
+            .unwrap();
+        broken.1.truncate(broken.1.len() / 2);
+        let broken = write_archive(&entries).unwrap();
+        let opts = UnpackOptions {
+            skip_client_checksum: true,
+            ..UnpackOptions::default()
+        };
+        let parsed = parse_msapp(&broken, "app.msapp").unwrap_err().to_string();
+        let deferred = parse_msapp_for_unpack(&broken, "app.msapp")
+            .and_then(|a| unpack_app(&a, "app.msapp", &opts))
+            .unwrap_err()
+            .to_string();
+        let owned = parse_msapp_for_unpack(&broken, "app.msapp")
+            .and_then(|a| unpack_app_owned(a, "app.msapp", &opts))
+            .unwrap_err()
+            .to_string();
+        assert!(parsed.contains(&format!("entry {entry}")), "{parsed}");
+        assert_eq!(deferred, parsed, "{app}");
+        assert_eq!(owned, parsed, "{app}");
+    }
 }

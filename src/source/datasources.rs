@@ -68,9 +68,21 @@ pub fn handles_entry(name: &str) -> bool {
         || is_asset_entry(name)
 }
 
+/// Whether unpack can read this msapp entry from its bytes: `References\DataSources.json`, a
+/// big app's largest entry, is parsed by the data side itself and let go once written (see
+/// [`crate::app::parse_msapp_for_unpack`]).
+pub fn reads_unparsed(name: &str) -> bool {
+    same_entry_name(name, DATA_SOURCES_ENTRY)
+}
+
 /// What unpack of the data side needs beyond the app itself.
 pub struct DataUnpack<'a> {
     pub app: &'a MsApp,
+    /// The bytes of `References\DataSources.json` when they were moved out of `app` (see
+    /// [`crate::source::unpack::unpack_owned`]).
+    pub data_sources: Option<Vec<u8>>,
+    /// Names the app in error messages.
+    pub label: &'a str,
     /// `Properties.json`, being turned into `CanvasManifest.json` `Properties`: remove the keys
     /// that move to `Connections/`, `pkgs/TableDefinitions/`... as the format spec says.
     pub properties: &'a mut Object,
@@ -85,6 +97,8 @@ pub struct DataUnpack<'a> {
 pub fn unpack(ctx: DataUnpack<'_>) -> Result<()> {
     let DataUnpack {
         app,
+        data_sources,
+        label,
         properties,
         publish_info,
         entropy,
@@ -92,7 +106,15 @@ pub fn unpack(ctx: DataUnpack<'_>) -> Result<()> {
         warnings,
     } = ctx;
     connections::unpack(properties, entropy, tree, warnings);
-    sources::unpack(app, properties, entropy, tree, warnings)?;
+    sources::unpack(
+        app,
+        data_sources,
+        label,
+        properties,
+        entropy,
+        tree,
+        warnings,
+    )?;
     assets::unpack(app, publish_info, entropy, tree, warnings)?;
     pkgs::unpack(app, entropy, tree, warnings)
 }

@@ -89,37 +89,47 @@ pub fn unpack(
     opts: &UnpackOptions,
     label: &str,
 ) -> Result<(SourceTree, Warnings)> {
-    unpack_taking(app, Vec::new(), defaults, opts, label)
+    unpack_taking(app, Taken::default(), defaults, opts, label)
 }
 
-/// [`unpack`] of an app that is not needed afterwards: the control entries left unparsed by
-/// [`MsApp::from_archive_deferring`] are let go one by one as they are split, instead of
-/// staying in the app until the end (a merge unpacks two sides at once). The client
-/// checksum reads every entry at the end, so an unpack that computes it keeps them.
+/// [`unpack`] of an app that is not needed afterwards: the entries left unparsed by
+/// [`MsApp::from_archive_deferring`] (controls, data sources) are let go once split, one by
+/// one, instead of staying in the app until the end (a merge unpacks two sides at once). The
+/// client checksum reads every entry at the end, so an unpack that computes it keeps them.
 pub fn unpack_owned(
     mut app: MsApp,
     defaults: &dyn DefaultSource,
     opts: &UnpackOptions,
     label: &str,
 ) -> Result<(SourceTree, Warnings)> {
-    let mut taken = Vec::new();
+    let mut taken = Taken::default();
     if opts.skip_client_checksum {
         for (index, entry) in app.entries.iter_mut().enumerate() {
-            if control_folder(&entry.name).is_some()
-                && is_json_name(&entry.name)
-                && let EntryData::Bytes(raw) = &mut entry.data
-            {
-                taken.push((index, std::mem::take(raw)));
+            let EntryData::Bytes(raw) = &mut entry.data else {
+                continue;
+            };
+            if control_folder(&entry.name).is_some() && is_json_name(&entry.name) {
+                taken.controls.push((index, std::mem::take(raw)));
+            } else if datasources::reads_unparsed(&entry.name) && taken.data_sources.is_none() {
+                taken.data_sources = Some(std::mem::take(raw));
             }
         }
     }
     unpack_taking(&app, taken, defaults, opts, label)
 }
 
-/// `taken`: the bytes of control entries moved out of `app`, by entry index, in order.
+/// Entry bytes moved out of the app being unpacked.
+#[derive(Default)]
+struct Taken {
+    /// Control entries by entry index, in order.
+    controls: Vec<(usize, Vec<u8>)>,
+    /// `References\DataSources.json`.
+    data_sources: Option<Vec<u8>>,
+}
+
 fn unpack_taking(
     app: &MsApp,
-    taken: Vec<(usize, Vec<u8>)>,
+    taken: Taken,
     defaults: &dyn DefaultSource,
     opts: &UnpackOptions,
     label: &str,
@@ -241,6 +251,8 @@ fn unpack_taking(
     let mut publish_info = obj_of(app, "Resources\\PublishInfo.json");
     datasources::unpack(DataUnpack {
         app,
+        data_sources: taken.data_sources,
+        label,
         properties: &mut properties,
         publish_info: publish_info.as_mut(),
         entropy: &mut entropy,
@@ -263,7 +275,7 @@ fn unpack_taking(
     let mut templates = TemplateStore::default();
     let mut tops: Vec<TopParent> = Vec::new();
     let mut screens: Vec<(String, f64)> = Vec::new();
-    let mut taken = taken.into_iter().peekable();
+    let mut taken = taken.controls.into_iter().peekable();
     for (index, entry) in app.entries.iter().enumerate() {
         let Some(folder) = control_folder(&entry.name) else {
             continue;

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Result};
 use crate::json::{self, Json, Object};
-use crate::model::MsApp;
+use crate::model::{EntryData, MsApp};
 use crate::source::names::escape_filename;
 use crate::source::{Entropy, SourceTree, Warnings};
 
@@ -20,8 +20,11 @@ use super::{
     ENTRY, OLD_CDS_API, PROPERTY, TYPE_OPTION_SET, TYPE_SERVICE, TYPE_VIEW, group_key, unique_name,
 };
 
+/// `taken`: the entry's bytes when they were moved out of `app`.
 pub fn unpack(
     app: &MsApp,
+    taken: Option<Vec<u8>>,
+    label: &str,
     properties: &mut Object,
     entropy: &mut Entropy,
     tree: &mut SourceTree,
@@ -29,9 +32,28 @@ pub fn unpack(
 ) -> Result<()> {
     entropy.map_mut(ENTROPY_DATA_SOURCE_ORDER);
     let datasets = take_datasets(properties, entropy, warnings);
-    let Some(doc) = app.json(ENTRY) else {
-        write_untracked_datasets(&datasets, &HashSet::new(), tree)?;
-        return Ok(());
+    let entry = app.find(ENTRY);
+    // Left as bytes by the reading for unpack: parsed here and let go once written.
+    let parse = |raw: &[u8]| {
+        let name = entry.map_or(ENTRY, |e| e.name.as_str());
+        json::parse_bytes_nested(raw, json::MAX_ENTRY_DEPTH)
+            .map_err(|err| Error::bad_input(label, format!("entry {name}: {err}")))
+    };
+    let parsed;
+    let doc = match (taken, entry.map(|e| &e.data)) {
+        (Some(raw), _) => {
+            parsed = parse(&raw)?;
+            &parsed
+        }
+        (None, Some(EntryData::Json(doc))) => doc,
+        (None, Some(EntryData::Bytes(raw))) => {
+            parsed = parse(raw)?;
+            &parsed
+        }
+        (None, None) => {
+            write_untracked_datasets(&datasets, &HashSet::new(), tree)?;
+            return Ok(());
+        }
     };
     let entries = data_source_entries(doc)?;
 
