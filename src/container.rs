@@ -376,8 +376,15 @@ impl Default for ArchiveWriter {
 
 impl ArchiveWriter {
     pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// A writer whose buffer starts with room for `bytes`: an archive that grows by doubling
+    /// copies itself into fresh memory at every step, and fresh memory is paid for when the
+    /// kernel zeroes it.
+    pub fn with_capacity(bytes: usize) -> Self {
         ArchiveWriter {
-            zip: ZipWriter::new(Cursor::new(Vec::new())),
+            zip: ZipWriter::new(Cursor::new(Vec::with_capacity(bytes))),
             names: NameRegistry::default(),
         }
     }

@@ -501,7 +501,13 @@ impl Sides<'_> {
 
     fn write(&self, plan: &Plan) -> Decided<Vec<u8>> {
         let sums = self.checksums(plan)?;
-        let mut writer = ArchiveWriter::new();
+        // The merged app is about as big as the bigger side.
+        let expected = [&self.ours, &self.theirs]
+            .iter()
+            .map(|side| side.stored.bytes().len())
+            .max()
+            .unwrap_or(0);
+        let mut writer = ArchiveWriter::with_capacity(expected + expected / 16);
         let failed = |e: crate::error::Error| fallback(format!("writing the merged app: {e}"));
         let mut sources = self.raw_sources().map_err(failed)?;
         let mut wrote_checksum = false;
