@@ -65,6 +65,7 @@ fn options(req: &MergeRequest) -> (Labels, MergeOptions) {
         },
         model_only: req.model_only,
         checksum_cache: None,
+        sides_in_turn: false,
     };
     (labels, opts)
 }

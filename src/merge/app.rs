@@ -175,18 +175,21 @@ pub fn merge_apps(
     // tree it grows: two at a time, not three. On two cores a third thread gained no time,
     // and it made the peak memory of a 100-change merge of the largest corpus app a third
     // higher.
-    let (ours_tree, (base_tree, theirs_tree)) = crate::parallel::join(
-        || unpack_side(ours, &format!("ours ({})", labels.ours), true),
-        || {
-            let base_tree = if base.is_empty() {
-                Ok(SourceTree::new())
-            } else {
-                unpack_side(base, &format!("base ({})", labels.base), false)
-            };
-            let theirs_tree = unpack_side(theirs, &format!("theirs ({})", labels.theirs), true);
-            (base_tree, theirs_tree)
-        },
-    );
+    let unpack_ours = || unpack_side(ours, &format!("ours ({})", labels.ours), true);
+    let unpack_base_then_theirs = || {
+        let base_tree = if base.is_empty() {
+            Ok(SourceTree::new())
+        } else {
+            unpack_side(base, &format!("base ({})", labels.base), false)
+        };
+        let theirs_tree = unpack_side(theirs, &format!("theirs ({})", labels.theirs), true);
+        (base_tree, theirs_tree)
+    };
+    let (ours_tree, (base_tree, theirs_tree)) = if opts.sides_in_turn {
+        (unpack_ours(), unpack_base_then_theirs())
+    } else {
+        crate::parallel::join(unpack_ours, unpack_base_then_theirs)
+    };
     let (ours_tree, theirs_tree, base_tree) = (ours_tree?, theirs_tree?, base_tree?);
     // A side that still holds conflict markers was committed half-resolved; merging it again
     // would bury the markers in formulas.

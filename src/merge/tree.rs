@@ -32,6 +32,9 @@ pub struct MergeOptions {
     pub model_only: bool,
     /// Where the fast path keeps checksum values of unchanged entries between runs.
     pub checksum_cache: Option<std::path::PathBuf>,
+    /// Unpack the three sides one after another instead of two at a time (see
+    /// `merge::app::merge_apps`).
+    pub sides_in_turn: bool,
 }
 
 /// A merged tree (ours at every conflict: always a valid app) and the same tree with
