@@ -24,8 +24,8 @@ pub fn parse_msapp(bytes: &[u8], label: &str) -> Result<MsApp> {
 }
 
 /// [`parse_msapp`] with control entries and `References\DataSources.json` left as bytes,
-/// parsed by unpack where it splits them: for callers that only unpack the app (with `skip_client_checksum`, or the checksum reads the
-/// bytes instead).
+/// parsed by unpack where it splits them: for callers that only unpack the app (with
+/// `skip_client_checksum`, or the checksum reads the bytes instead).
 pub fn parse_msapp_for_unpack(bytes: &[u8], label: &str) -> Result<MsApp> {
     let archive = container::read_archive(bytes, label, &Limits::default())?;
     MsApp::from_archive_deferring(archive, label, |name| {

@@ -49,9 +49,7 @@ impl MsApp {
         let mut entries = Vec::with_capacity(archive.entries.len());
         for e in archive.entries {
             let data = if is_json_name(&e.name) && !deferred(&e.name) {
-                let value = json::parse_bytes_nested(&e.data, json::MAX_ENTRY_DEPTH)
-                    .map_err(|err| Error::bad_input(label, format!("entry {}: {}", e.name, err)))?;
-                EntryData::Json(value)
+                EntryData::Json(parse_entry(&e.data, &e.name, label)?)
             } else {
                 EntryData::Bytes(e.data)
             };
@@ -76,6 +74,13 @@ impl MsApp {
             _ => None,
         }
     }
+}
+
+/// Parses a JSON entry as reading an app does, with the same message for a broken one,
+/// whether it is parsed on reading or later by whoever deferred it.
+pub fn parse_entry(bytes: &[u8], name: &str, label: &str) -> Result<Json> {
+    json::parse_bytes_nested(bytes, json::MAX_ENTRY_DEPTH)
+        .map_err(|err| Error::bad_input(label, format!("entry {name}: {err}")))
 }
 
 /// Entry names compare case-insensitively with either separator, as Studio does.

@@ -111,22 +111,23 @@ pub fn owns_path(path: &str) -> bool {
 /// that a merged tree can still be compared with the side.
 pub type TakenFiles = BTreeMap<String, [u8; 32]>;
 
+/// Whether [`SideControls::take`] hashes the files it takes (a base is never compared with the
+/// merged tree).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Digests {
+    Keep,
+    Skip,
+}
+
 impl SideControls {
     pub fn read(tree: &SourceTree) -> Result<SideControls> {
         SideControls::read_sharing(tree, None)
     }
 
-    /// Reads a side whose editor-state entries equal to `base`'s share them.
+    /// Reads a side whose editor-state entries equal to `base`'s share them (from a copy of the
+    /// tree: one way of reading, [`SideControls::take`]).
     pub fn read_sharing(tree: &SourceTree, base: Option<&SideControls>) -> Result<SideControls> {
-        let mut side = SideControls::default();
-        for (path, bytes) in tree.files.iter().filter(|(p, _)| is_control_file(p)) {
-            side.read_control_file(path, bytes)?;
-        }
-        let test_tops = test_tops(tree);
-        for (path, bytes) in tree.under("Src/EditorState") {
-            side.read_state_file(path, bytes, &test_tops, base);
-        }
-        Ok(side)
+        SideControls::take(&mut tree.clone(), base, Digests::Skip).map(|(side, _)| side)
     }
 
     /// [`SideControls::read_sharing`] that takes each file it reads out of `tree` (the editor
@@ -135,10 +136,16 @@ impl SideControls {
     pub fn take(
         tree: &mut SourceTree,
         base: Option<&SideControls>,
+        digests: Digests,
     ) -> Result<(SideControls, TakenFiles)> {
         use sha2::{Digest, Sha256};
         let mut side = SideControls::default();
         let mut taken = TakenFiles::new();
+        let mut record = |path: String, bytes: &[u8]| {
+            if digests == Digests::Keep {
+                taken.insert(path, Sha256::digest(bytes).into());
+            }
+        };
         let take = |tree: &mut SourceTree, path: &str| tree.files.remove_entry(path);
         let controls: Vec<String> = tree
             .files
@@ -149,7 +156,7 @@ impl SideControls {
         for path in controls {
             if let Some((path, bytes)) = take(tree, &path) {
                 side.read_control_file(&path, &bytes)?;
-                taken.insert(path, Sha256::digest(&bytes).into());
+                record(path, &bytes);
             }
         }
         let test_tops = test_tops(tree);
@@ -164,7 +171,7 @@ impl SideControls {
             if side.read_state_file(&path, bytes, &test_tops, base) == StateFile::Controls
                 && let Some((path, bytes)) = take(tree, &path)
             {
-                taken.insert(path, Sha256::digest(&bytes).into());
+                record(path, &bytes);
             }
         }
         Ok((side, taken))
@@ -328,7 +335,7 @@ pub struct ControlsMerger<'a> {
     pub text_opts: &'a TextMergeOptions,
 }
 
-impl<'m> ControlsMerger<'m> {
+impl ControlsMerger<'_> {
     pub fn merge(&self) -> Result<ControlsMerge> {
         let mut out = ControlsMerge::default();
         let mut names: Vec<String> = Vec::new();
@@ -1047,7 +1054,6 @@ impl<'m> ControlsMerger<'m> {
         for (top, names) in by_top {
             let mut states = Object::new();
             for name in names {
-                let get = |side: &'m SideControls| state_of(side, name);
                 let renamed_theirs;
                 let (b, o, t) = match renamed.get(name) {
                     Some((_, old)) => {
@@ -1060,7 +1066,11 @@ impl<'m> ControlsMerger<'m> {
                         });
                         (None, None, renamed_theirs.as_ref())
                     }
-                    None => (get(self.base), get(self.ours), get(self.theirs)),
+                    None => (
+                        state_of(self.base, name),
+                        state_of(self.ours, name),
+                        state_of(self.theirs, name),
+                    ),
                 };
                 let result = merge_state(b, o, t, &opts);
                 for c in result.conflicts.iter().filter(|c| c.resolved) {
@@ -1115,13 +1125,13 @@ impl<'m> ControlsMerger<'m> {
     }
 }
 
-/// [`merge_json`] of one control's editor state. Entries a side shares with the base (see
-/// [`SideControls::read_sharing`]) are the same allocation, so most controls are settled
-/// without comparing their contents.
 fn state_of<'s>(side: &'s SideControls, name: &str) -> Option<&'s Json> {
     side.states.get(name).map(|(state, _)| &**state)
 }
 
+/// [`merge_json`] of one control's editor state. Entries a side shares with the base (see
+/// [`SideControls::read_sharing`]) are the same allocation, so most controls are settled
+/// without comparing their contents.
 fn merge_state(
     base: Option<&Json>,
     ours: Option<&Json>,

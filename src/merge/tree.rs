@@ -19,7 +19,7 @@ use crate::json::{self, Json, Object};
 use crate::source::SourceTree;
 
 use super::conflict::{Conflict, ConflictKind, Note};
-use super::controls::{ControlsMerger, SideControls, TakenFiles, one_line, owns_path};
+use super::controls::{ControlsMerger, Digests, SideControls, TakenFiles, one_line, owns_path};
 use super::json::{JsonConflict, JsonMergeOptions, Policy, merge_json};
 use super::sequence::{Favor, merge_sequence_with};
 use super::test_files::merge_test_file;
@@ -167,9 +167,10 @@ pub fn merge_owned_trees(
     mut theirs: SourceTree,
     opts: &MergeOptions,
 ) -> Result<(TreeMerge, Option<SameAs>)> {
-    let (base_controls, _) = SideControls::take(&mut base, None)?;
-    let (ours_controls, ours_taken) = SideControls::take(&mut ours, Some(&base_controls))?;
-    let (theirs_controls, theirs_taken) = SideControls::take(&mut theirs, Some(&base_controls))?;
+    let (base_controls, _) = SideControls::take(&mut base, None, Digests::Skip)?;
+    let shared = Some(&base_controls);
+    let (ours_controls, ours_taken) = SideControls::take(&mut ours, shared, Digests::Keep)?;
+    let (theirs_controls, theirs_taken) = SideControls::take(&mut theirs, shared, Digests::Keep)?;
     let sides = (base_controls, ours_controls, theirs_controls);
     let (base, ours, theirs) = (&base, &ours, &theirs);
     let mut controls = ControlsMerger {

@@ -6,7 +6,7 @@ use crate::checksum;
 use crate::error::{Error, Result};
 use crate::fxyaml::{self, Block};
 use crate::json::{self, Json, Object};
-use crate::model::{EntryData, MsApp, is_json_name};
+use crate::model::{EntryData, MsApp, is_json_name, parse_entry};
 
 use super::controls::{self, Splitter, StateStore, TemplateStore};
 use super::datasources::{self, DataUnpack};
@@ -281,10 +281,7 @@ fn unpack_taking(
             continue;
         };
         // Left unparsed by `MsApp::from_archive_deferring`: parsed here, dropped once split.
-        let parse = |raw: &[u8]| {
-            json::parse_bytes_nested(raw, json::MAX_ENTRY_DEPTH)
-                .map_err(|err| Error::bad_input(label, format!("entry {}: {}", entry.name, err)))
-        };
+        let parse = |raw: &[u8]| parse_entry(raw, &entry.name, label);
         let parsed;
         let doc = match (taken.next_if(|(i, _)| *i == index), &entry.data) {
             (Some((_, raw)), _) => {

@@ -290,8 +290,8 @@ impl Sides<'_> {
         ];
         // The reduced app is mostly the controls that unpack splits, allocation-heavy work: on
         // two cores, a second thread's fresh heap cost more than it gained. Interleaved A/B on
-        // the bench's 100-change merge of the largest corpus app: 2.39 -> 2.28 s (median),
-        // peak RSS 352 -> 280 MB. The whole-app merge stays two at a time: 2.50 s against
+        // the bench's 100-change merge of the largest corpus app: 2.73 -> 2.41 s (median),
+        // peak RSS 352 -> 284 MB. The whole-app merge stays two at a time: 2.50 s against
         // 2.77 s one after another, for 526 against 470 MB.
         let reduced_opts = MergeOptions {
             model_only: true,

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Result};
 use crate::json::{self, Json, Object};
-use crate::model::{EntryData, MsApp};
+use crate::model::{EntryData, MsApp, parse_entry};
 use crate::source::names::escape_filename;
 use crate::source::{Entropy, SourceTree, Warnings};
 
@@ -34,11 +34,7 @@ pub fn unpack(
     let datasets = take_datasets(properties, entropy, warnings);
     let entry = app.find(ENTRY);
     // Left as bytes by the reading for unpack: parsed here and let go once written.
-    let parse = |raw: &[u8]| {
-        let name = entry.map_or(ENTRY, |e| e.name.as_str());
-        json::parse_bytes_nested(raw, json::MAX_ENTRY_DEPTH)
-            .map_err(|err| Error::bad_input(label, format!("entry {name}: {err}")))
-    };
+    let parse = |raw: &[u8]| parse_entry(raw, entry.map_or(ENTRY, |e| e.name.as_str()), label);
     let parsed;
     let doc = match (taken, entry.map(|e| &e.data)) {
         (Some(raw), _) => {
