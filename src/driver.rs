@@ -66,6 +66,7 @@ fn options(req: &MergeRequest) -> (Labels, MergeOptions) {
         model_only: req.model_only,
         checksum_cache: None,
         sides_in_turn: false,
+        batch_bytes: None,
     };
     (labels, opts)
 }

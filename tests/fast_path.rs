@@ -127,6 +127,12 @@ fn one_change_per_side_in_different_screens_takes_the_fast_path_on_every_corpus_
 
 /// Two leaf controls with properties in the same top-level file (screens first).
 fn two_leaves_in_one_file(tree: &SourceTree) -> Option<(String, [(String, String); 2])> {
+    two_leaves_per_file(tree).into_iter().next()
+}
+
+/// For every top-level file with two leaf controls with properties, the first and the last
+/// (screens first).
+fn two_leaves_per_file(tree: &SourceTree) -> Vec<(String, [(String, String); 2])> {
     fn leaves<'b>(
         b: &'b msapp_merge::fxyaml::Block,
         out: &mut Vec<&'b msapp_merge::fxyaml::Block>,
@@ -144,14 +150,161 @@ fn two_leaves_in_one_file(tree: &SourceTree) -> Option<(String, [(String, String
         .filter(|(path, _)| !path.starts_with("Src/Components/"))
         .collect();
     files.sort_by_key(|(path, _)| *path == "Src/App.fx.yaml");
-    files.into_iter().find_map(|(path, top)| {
-        let mut found = Vec::new();
-        leaves(&top, &mut found);
-        let pick = |b: &msapp_merge::fxyaml::Block| (b.name.clone(), b.properties[0].name.clone());
-        match found.as_slice() {
-            [a, .., b] => Some((path.clone(), [pick(a), pick(b)])),
-            _ => None,
+    files
+        .into_iter()
+        .filter_map(|(path, top)| {
+            let mut found = Vec::new();
+            leaves(&top, &mut found);
+            let pick =
+                |b: &msapp_merge::fxyaml::Block| (b.name.clone(), b.properties[0].name.clone());
+            match found.as_slice() {
+                [a, .., b] => Some((path.clone(), [pick(a), pick(b)])),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The fast path merges the screens changed on both sides, and checks the ones changed on one
+/// side, through reduced apps of a bounded size, one after another: cut into one batch per
+/// screen, the merge gives the same bytes as in one batch, and the model merge's content.
+#[test]
+fn screens_merged_in_batches_give_the_same_app_as_in_one() {
+    let mut tried = Vec::new();
+    for path in corpus_apps() {
+        let name = path.display().to_string();
+        let tree = unpack_bytes(&std::fs::read(&path).unwrap(), &name);
+        let base = pack_bytes(&tree);
+        if let Some(merged) = assert_batches_agree(&name, &tree, &base) {
+            tried.push(format!("{name}: {} screens", merged.len()));
         }
+    }
+    eprintln!("{tried:#?}");
+    assert!(tried.len() >= 5, "{tried:#?}");
+}
+
+/// The same with Studio's YAML view (`Src\*.pa.yaml`): each batch renders the views of its own
+/// screens.
+#[test]
+fn screens_merged_in_batches_each_bring_their_yaml_view() {
+    let mut tree = load("AppWithCategoryAndControlPropertyState");
+    for screen in ["Second", "Third"] {
+        add_screen(
+            &mut tree,
+            with_children(
+                new_control(screen, "screen", &[("Fill", "White")]),
+                ["A", "B"]
+                    .map(|l| new_control(&format!("{screen}{l}"), "label", &[("Text", "\"l\"")]))
+                    .to_vec(),
+            ),
+        );
+    }
+    let base = studio_save(&tree);
+    let tree = unpack_bytes(&base, "base");
+    let merged = assert_batches_agree("three screens", &tree, &base).unwrap();
+    assert!(merged.len() >= 2, "{:?}", merged.screens);
+    let limits = msapp_merge::container::Limits::default();
+    let entries = msapp_merge::container::read_archive(&merged.bytes, "merged", &limits)
+        .unwrap()
+        .entries;
+    for screen in ["Second", "Third"] {
+        let view = entries
+            .iter()
+            .find(|e| e.name == format!("Src\\{screen}.pa.yaml"))
+            .unwrap_or_else(|| panic!("no view of {screen}"));
+        let text = String::from_utf8_lossy(&view.data);
+        for tag in ["ours", "theirs"] {
+            assert!(text.contains(tag), "{screen}: {text}");
+        }
+    }
+}
+
+/// The merged app and the screens merged on both sides.
+struct Batched {
+    bytes: Vec<u8>,
+    screens: Vec<String>,
+}
+
+impl Batched {
+    fn len(&self) -> usize {
+        self.screens.len()
+    }
+}
+
+/// Changes, on both sides, every screen of `tree` with two leaf controls, and the others on
+/// one side each; merges one screen per batch and all in one, and checks the two agree with
+/// each other and with the model merge. `None` when fewer than two screens can be changed.
+fn assert_batches_agree(name: &str, tree: &SourceTree, base: &[u8]) -> Option<Batched> {
+    let both: Vec<_> = two_leaves_per_file(tree)
+        .into_iter()
+        .filter(|(file, _)| file != "Src/App.fx.yaml")
+        .collect();
+    if both.len() < 2 {
+        return None;
+    }
+    let one_sided: Vec<_> = leaf_per_screen(tree)
+        .into_iter()
+        .filter(|(file, _, _)| !both.iter().any(|(f, _)| f == file))
+        .collect();
+    let side = |pick: usize, tag: &str| {
+        let mut t = tree.clone();
+        let mut edits: Vec<(String, String)> = both
+            .iter()
+            .map(|(_, leaves)| leaves[pick].clone())
+            .collect();
+        edits.extend(
+            one_sided
+                .iter()
+                .skip(pick)
+                .step_by(2)
+                .map(|(_, c, p)| (c.clone(), p.clone())),
+        );
+        for (ctl, p) in &edits {
+            let old = common::prop(&t, ctl, p).unwrap();
+            set_prop(&mut t, ctl, p, &format!("If(true, {old}, \"{tag}\")"));
+        }
+        (pack_bytes(&t), edits)
+    };
+    let ((ours, ours_edits), (theirs, theirs_edits)) = (side(0, "ours"), side(1, "theirs"));
+    let in_batches = |batch_bytes| {
+        let opts = MergeOptions {
+            batch_bytes,
+            ..options()
+        };
+        merge_apps(base, &ours, &theirs, &opts).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let (one_each, together) = (in_batches(Some(1)), in_batches(None));
+    let Strategy::Screens(merged_screens) = &one_each.strategy else {
+        panic!("{name}: {}", one_each.strategy);
+    };
+    assert_eq!(merged_screens.len(), both.len(), "{name}");
+    assert!(
+        matches!(&together.strategy, Strategy::Screens(s) if s == merged_screens),
+        "{name}: {}",
+        together.strategy
+    );
+    assert!(
+        one_each.merged == together.merged,
+        "{name}: the bytes differ"
+    );
+    let model = merged(base, &ours, &theirs, true);
+    assert_eq!(
+        content_checksum(&one_each.merged),
+        content_checksum(&model.merged),
+        "{name}"
+    );
+    let back = unpack_bytes(&one_each.merged, "merged");
+    for (edits, tag) in [(&ours_edits, "ours"), (&theirs_edits, "theirs")] {
+        for (ctl, p) in edits {
+            assert!(
+                common::prop(&back, ctl, p).unwrap().contains(tag),
+                "{name}: {ctl}.{p} lost {tag}"
+            );
+        }
+    }
+    Some(Batched {
+        screens: merged_screens.clone(),
+        bytes: one_each.merged,
     })
 }
 

@@ -28,6 +28,7 @@ use crate::merge::checksum_cache::ChecksumCache;
 use crate::merge::json::{JsonMergeOptions, Policy, merge_json};
 use crate::merge::tree::{MergeOptions, merge_id_counter, studio_time};
 use crate::model::is_json_name;
+use screens::TopFacts;
 
 /// Why the fast path did not apply; the model merge decides instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +111,7 @@ pub fn merge_entries(
         // reads them and their context from an archive of just those entries, in the merged
         // app's order (see `screens::verify_changed`).
         let (proved, written) =
-            crate::parallel::join(|| sides.verify(&plan), || sides.write(&plan));
+            crate::parallel::join(|| sides.verify(&plan, opts), || sides.write(&plan));
         proved.and(written)?
     };
     StoredArchive::open(&bytes, "merged app", &Limits::default())
@@ -121,9 +122,12 @@ pub fn merge_entries(
 struct Side<'a> {
     stored: StoredArchive<'a>,
     by_key: HashMap<String, usize>,
-    /// Entries parsed so far: the plan, the controls check and the screen merge read the
-    /// same changed entries, which are the largest ones parsed.
+    /// Small entries parsed so far (header, properties), read by more than one step.
     parsed: Mutex<HashMap<usize, Arc<Json>>>,
+    /// What the checks read of the changed top control entries, which the plan, the check of
+    /// added controls and the screen merge all need: parsing each once and keeping only this
+    /// holds kilobytes where the trees of a merge of many screens held most of the app.
+    tops: Mutex<HashMap<usize, Arc<TopFacts>>>,
 }
 
 impl<'a> Side<'a> {
@@ -138,6 +142,7 @@ impl<'a> Side<'a> {
             stored,
             by_key,
             parsed: Mutex::new(HashMap::new()),
+            tops: Mutex::new(HashMap::new()),
         }
     }
 
@@ -162,6 +167,21 @@ impl<'a> Side<'a> {
         if let Ok(mut parsed) = self.parsed.lock() {
             parsed.clear();
         }
+        if let Ok(mut tops) = self.tops.lock() {
+            tops.clear();
+        }
+    }
+
+    /// The [`TopFacts`] of a top control entry, parsed once.
+    fn top_facts(&self, index: usize) -> Decided<Arc<TopFacts>> {
+        if let Some(facts) = self.tops.lock().ok().and_then(|t| t.get(&index).cloned()) {
+            return Ok(facts);
+        }
+        let facts = Arc::new(TopFacts::of(&*self.json_once(index)?));
+        if let Ok(mut tops) = self.tops.lock() {
+            tops.insert(index, Arc::clone(&facts));
+        }
+        Ok(facts)
     }
 
     /// An entry parsed for one look: the memo is used but not filled.
@@ -482,7 +502,7 @@ impl Sides<'_> {
     }
 
     /// [`screens::verify_changed`] on the entries of the merged app it reads.
-    fn verify(&self, plan: &Plan) -> Decided<()> {
+    fn verify(&self, plan: &Plan, opts: &MergeOptions) -> Decided<()> {
         let changed = screens::to_verify(plan);
         let failed =
             |e: crate::error::Error| fallback(format!("the merged app does not read back: {e}"));
@@ -496,7 +516,8 @@ impl Sides<'_> {
                 self.put(&mut writer, &mut sources, entry).map_err(failed)?;
             }
         }
-        screens::verify_changed(&writer.finish().map_err(failed)?, plan)
+        let batch_bytes = opts.batch_bytes.unwrap_or(screens::BATCH_BYTES);
+        screens::verify_changed(&writer.finish().map_err(failed)?, plan, batch_bytes)
     }
 
     fn write(&self, plan: &Plan) -> Decided<Vec<u8>> {

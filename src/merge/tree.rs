@@ -35,6 +35,10 @@ pub struct MergeOptions {
     /// Unpack the three sides one after another instead of two at a time (see
     /// `merge::app::merge_apps`).
     pub sides_in_turn: bool,
+    /// How much control JSON the fast path merges or checks again through one reduced app
+    /// (see `merge::entries::screens`); `None` is the default. Tests make it small to cut
+    /// a merge into many batches.
+    pub batch_bytes: Option<u64>,
 }
 
 /// A merged tree (ours at every conflict: always a valid app) and the same tree with

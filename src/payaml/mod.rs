@@ -228,7 +228,25 @@ fn json_entries<'a>(app: &'a MsApp, folder: &str) -> Vec<(&'a str, &'a Json)> {
 /// A file name for `name`: characters an archive path cannot hold become `_`, and a name
 /// already used (ignoring case, as archive paths compare) gets `_2`, `_3`... appended.
 /// Studio's handling of such names is unknown; this only keeps the entries distinct.
+/// The entry of a screen's view, `Src\\<Screen>.pa.yaml`, when no other screen's name takes
+/// the same file name first.
+pub fn screen_file_name(name: &str) -> String {
+    format!("Src\\{}.pa.yaml", file_stem(name))
+}
+
 fn unique_file_name(name: &str, used: &mut HashSet<String>) -> String {
+    let base = file_stem(name);
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while !used.insert(candidate.to_lowercase()) {
+        candidate = format!("{base}_{n}");
+        n += 1;
+    }
+    candidate
+}
+
+/// `name` as a file name: characters Windows refuses become `_`.
+fn file_stem(name: &str) -> String {
     let mut base: String = name
         .chars()
         .map(|c| {
@@ -242,13 +260,7 @@ fn unique_file_name(name: &str, used: &mut HashSet<String>) -> String {
     if base.trim().is_empty() || base.ends_with('.') || base.trim() != base {
         base = format!("_{}_", base.trim().trim_end_matches('.'));
     }
-    let mut candidate = base.clone();
-    let mut n = 2;
-    while !used.insert(candidate.to_lowercase()) {
-        candidate = format!("{base}_{n}");
-        n += 1;
-    }
-    candidate
+    base
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use crate::source::controls::integer_id;
 use crate::source::unpack::control_folder;
 
 /// A control as the app-wide uniqueness rules see it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Identity {
     pub name: String,
     /// `ControlUniqueId` when it is an integer: the ids both sides number from one counter.
@@ -174,20 +174,12 @@ impl Sides<'_> {
         if ours_keys.is_empty() || theirs_keys.is_empty() {
             return Ok(Renumbered::default());
         }
-        // Only the screens changed on both sides are read again (by their merge); keeping the
-        // others parsed would hold a whole app's worth of trees on a merge of many changes.
-        let merged_later: HashSet<&str> = plan.model_keys().collect();
         // The controls of `keys` on `side`, and the entry each one is in.
         let of = |side: &Side<'_>, keys: &'p [String]| -> Decided<(Vec<Identity>, Vec<&'p str>)> {
             let (mut all, mut entries) = (Vec::new(), Vec::new());
             for key in keys {
                 if let Some(i) = side.find(key) {
-                    let doc = if merged_later.contains(key.as_str()) {
-                        side.json(i)?
-                    } else {
-                        side.json_once(i)?
-                    };
-                    identities(&doc, &mut all);
+                    all.extend(side.top_facts(i)?.identities.iter().cloned());
                     entries.resize(all.len(), key.as_str());
                 }
             }
@@ -196,7 +188,7 @@ impl Sides<'_> {
         // Theirs first: when theirs added nothing there is nothing to settle, and ours' entries
         // need not be read at all (the common case: properties edited on both sides).
         let (theirs_now, theirs_entries) = of(&self.theirs, theirs_keys)?;
-        if self.theirs_added_nothing(theirs_keys, &theirs_now, &theirs_entries, &merged_later)? {
+        if self.theirs_added_nothing(theirs_keys, &theirs_now, &theirs_entries)? {
             return Ok(Renumbered::default());
         }
         let (ours_now, _) = of(&self.ours, ours_keys)?;
@@ -350,7 +342,6 @@ impl Sides<'_> {
         keys: &[String],
         theirs_now: &[Identity],
         entries: &[&str],
-        merged_later: &HashSet<&str>,
     ) -> Decided<bool> {
         for key in keys {
             let now = names_digest(
@@ -378,14 +369,8 @@ impl Sides<'_> {
             let before = match cache_key.and_then(|k| self.cache.get(&k)) {
                 Some(digest) => digest,
                 None => {
-                    let doc = if merged_later.contains(key.as_str()) {
-                        self.base.json(index)?
-                    } else {
-                        self.base.json_once(index)?
-                    };
-                    let mut controls = Vec::new();
-                    identities(&doc, &mut controls);
-                    let digest = names_digest(controls.iter().map(|c| c.name.as_str()));
+                    let facts = self.base.top_facts(index)?;
+                    let digest = names_digest(facts.identities.iter().map(|c| c.name.as_str()));
                     if let Some(k) = cache_key {
                         self.cache.record(k, digest);
                     }

@@ -9,11 +9,16 @@
 //! order it ends up with must come from ours or theirs, so nothing was allocated without
 //! seeing the other screens. The same reduction proves the result: every entry the merge
 //! changed is unpacked again with that context.
+//!
+//! Many such screens go through several reduced apps of bounded size, one after another (the
+//! proof too), so the memory a merge needs follows the largest batch, not the number of
+//! screens changed. What the separate merges cannot see of each other, two merged screens
+//! ending up with one name or id, is checked across their results.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use super::added::identities;
+use super::added::{Identity, identities};
 use super::{Decided, Plan, Side, Sides, Source, StoredArchive, entry_key, fallback};
 use crate::app::{parse_msapp, unpack_app};
 use crate::container::{ArchiveWriter, Limits, RawSource};
@@ -74,29 +79,20 @@ fn instances(doc: &Json, out: &mut BTreeSet<String>) {
     }
 }
 
-/// The keys of the component definitions that `tops` use, directly or through other
-/// definitions: unpacking an instance compares it with its definition, and nothing else of a
-/// definition matters to a screen (most of a component-heavy app is definitions).
 /// What a component definition entry holds for [`components_used`]: its template name and the
 /// templates it instantiates. Keyed by the entry's fingerprint, so that a definition the three
 /// sides store alike is read once.
 type DefinitionsSeen = HashMap<[u8; 32], Option<(String, BTreeSet<String>)>>;
 
-fn components_used(
+/// An app's component definitions: template name -> (entry key, the templates it uses).
+type Definitions = HashMap<String, (String, BTreeSet<String>)>;
+
+fn definitions_of(
     stored: &StoredArchive<'_>,
     label: &str,
-    tops: &[Arc<Json>],
     seen_definitions: &mut DefinitionsSeen,
-) -> Decided<BTreeSet<String>> {
-    let mut wanted = BTreeSet::new();
-    for doc in tops {
-        instances(doc, &mut wanted);
-    }
-    if wanted.is_empty() {
-        return Ok(BTreeSet::new());
-    }
-    // Template name -> (entry key, the templates that definition uses).
-    let mut definitions: HashMap<String, (String, BTreeSet<String>)> = HashMap::new();
+) -> Decided<Definitions> {
+    let mut definitions = Definitions::new();
     for (index, entry) in stored.entries.iter().enumerate() {
         let key = entry_key(&entry.info.name);
         if !is_component_definition(&key) {
@@ -131,6 +127,13 @@ fn components_used(
             definitions.insert(name, (key, uses));
         }
     }
+    Ok(definitions)
+}
+
+/// The keys of the component definitions that instances of `wanted` use, directly or through
+/// other definitions: unpacking an instance compares it with its definition, and nothing else
+/// of a definition matters to a screen (most of a component-heavy app is definitions).
+fn components_used(definitions: &Definitions, wanted: BTreeSet<String>) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
     let mut todo: Vec<String> = wanted.iter().cloned().collect();
     let mut seen = wanted;
@@ -144,7 +147,7 @@ fn components_used(
             }
         }
     }
-    Ok(keys)
+    keys
 }
 
 /// `Properties.json` keys that tie the app to its data sources; pack checks them against
@@ -192,25 +195,97 @@ fn top(doc: &Json) -> Option<&Json> {
     doc.get("TopParent")
 }
 
-/// What must stay unique app-wide in a top control: names, ids and the publish orders of
-/// the controls inside it (its own place in the screen order is checked separately).
-fn facts(doc: &Json) -> BTreeSet<String> {
-    let mut controls = Vec::new();
-    identities(doc, &mut controls);
-    let mut facts = BTreeSet::new();
-    for c in controls {
-        facts.insert(format!("name {}", c.name));
-        if let Some(id) = c.id {
-            facts.insert(format!("id {id}"));
+/// What the fast path's checks read of a top control entry (screen, App, component
+/// definition, test): small enough to keep for every changed entry, where the trees are not.
+#[derive(Debug, Default)]
+pub(super) struct TopFacts {
+    /// Every control, the top one first.
+    pub identities: Vec<Identity>,
+    /// The top control's place in the screen order.
+    pub index: Option<Json>,
+    /// Template names of the component instances inside.
+    pub instances: BTreeSet<String>,
+}
+
+impl TopFacts {
+    pub fn of(doc: &Json) -> Self {
+        let mut facts = TopFacts {
+            index: top(doc).and_then(|t| t.get("Index")).cloned(),
+            ..TopFacts::default()
+        };
+        identities(doc, &mut facts.identities);
+        instances(doc, &mut facts.instances);
+        facts
+    }
+
+    /// The top control's name.
+    fn name(&self) -> Option<&str> {
+        self.identities
+            .first()
+            .filter(|c| c.top)
+            .map(|c| c.name.as_str())
+    }
+
+    /// What must stay unique app-wide: the names, ids and publish orders of the controls
+    /// (the top control's own place in the screen order is checked separately).
+    fn unique(&self) -> BTreeSet<String> {
+        let mut facts = BTreeSet::new();
+        for c in &self.identities {
+            facts.insert(format!("name {}", c.name));
+            if let Some(id) = c.id {
+                facts.insert(format!("id {id}"));
+            }
+            if let Some(id) = &c.other_id {
+                facts.insert(format!("id {id}"));
+            }
+            if let Some(order) = c.distinct_publish() {
+                facts.insert(format!("publish order {}", json::to_compact_string(order)));
+            }
         }
-        if let Some(id) = &c.other_id {
-            facts.insert(format!("id {id}"));
-        }
-        if let Some(order) = c.distinct_publish() {
-            facts.insert(format!("publish order {}", json::to_compact_string(order)));
+        facts
+    }
+}
+
+/// The most control JSON one reduced merge takes in: the sum over its screens of the largest
+/// side's entry. A reduced merge holds the three sides' source trees of its screens at once,
+/// some four times their JSON each with the allocator's share; a merge of many screens goes
+/// through several reduced merges, one after another, instead of one that holds them all.
+/// Each reads the context again, a few hundred kB on the largest corpus app.
+pub(super) const BATCH_BYTES: u64 = 8 << 20;
+
+/// `items` in order, cut into runs whose sizes add up to at most `limit` (a larger item is a
+/// run of its own).
+fn batches<T>(items: impl IntoIterator<Item = (T, u64)>, limit: u64) -> Vec<Vec<T>> {
+    let mut batches: Vec<Vec<T>> = Vec::new();
+    let mut filled = 0;
+    for (item, size) in items {
+        match batches.last_mut() {
+            Some(batch) if filled + size <= limit => {
+                batch.push(item);
+                filled += size;
+            }
+            _ => {
+                batches.push(vec![item]);
+                filled = size;
+            }
         }
     }
-    facts
+    batches
+}
+
+/// A top control changed on both sides, as the checks of [`Sides::merge_screens`] see it.
+struct BothChanged<'k> {
+    key: &'k str,
+    /// Its place in the screen order, the same on the three sides.
+    index: Json,
+    /// The names, ids and publish orders it may end up with: ours' and theirs'.
+    allowed: BTreeSet<String>,
+    /// The keys of its `Src\*.pa.yaml` view, by its names on the three sides.
+    yaml_keys: BTreeSet<String>,
+    /// Template names of the component instances in it, per side (base, ours, theirs).
+    instances: [BTreeSet<String>; 3],
+    /// The largest side's entry, uncompressed.
+    size: u64,
 }
 
 impl Sides<'_> {
@@ -235,53 +310,143 @@ impl Sides<'_> {
             return Err(fallback(format!("both sides changed {first}")));
         }
 
-        // The screens as each side has them, for the checks below.
-        let mut expected: HashMap<&str, (Json, BTreeSet<String>)> = HashMap::new();
-        let mut side_docs: [Vec<Arc<Json>>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        let mut screens = Vec::new();
         for key in &controls {
-            let doc_of = |side: &Side<'_>| -> Decided<Arc<Json>> {
+            let located = |side: &Side<'_>| -> Decided<(usize, u64)> {
                 let index = side
                     .find(key)
                     .ok_or_else(|| fallback(format!("{key} is missing on a side")))?;
-                side.json(index)
+                let size = side
+                    .stored
+                    .entries
+                    .get(index)
+                    .map_or(0, |e| e.info.uncompressed_size);
+                Ok((index, size))
             };
-            let theirs = match theirs_renumbered.get(key.as_str()) {
-                Some(bytes) => json::parse_bytes_nested(bytes, json::MAX_ENTRY_DEPTH)
-                    .map(Arc::new)
-                    .map_err(|e| fallback(format!("renumbered {key}: {e}")))?,
-                None => doc_of(&self.theirs)?,
+            let ((b_index, b_size), (o_index, o_size)) =
+                (located(&self.base)?, located(&self.ours)?);
+            let (b, o) = (self.base.top_facts(b_index)?, self.ours.top_facts(o_index)?);
+            let (t, t_size) = match theirs_renumbered.get(key.as_str()) {
+                Some(bytes) => {
+                    let doc = json::parse_bytes_nested(bytes, json::MAX_ENTRY_DEPTH)
+                        .map_err(|e| fallback(format!("renumbered {key}: {e}")))?;
+                    (Arc::new(TopFacts::of(&doc)), bytes.len() as u64)
+                }
+                None => {
+                    let (index, size) = located(&self.theirs)?;
+                    (self.theirs.top_facts(index)?, size)
+                }
             };
-            let (b, o, t) = (doc_of(&self.base)?, doc_of(&self.ours)?, theirs);
-            for (docs, doc) in side_docs.iter_mut().zip([&b, &o, &t]) {
-                docs.push(Arc::clone(doc));
-            }
-            let index_of = |doc: &Json| top(doc).and_then(|t| t.get("Index")).cloned();
-            let Some(index) = index_of(&b) else {
+            let Some(index) = b.index.clone() else {
                 return Err(fallback(format!("{key} has no top control index")));
             };
-            if index_of(&o).as_ref() != Some(&index) || index_of(&t).as_ref() != Some(&index) {
+            if o.index.as_ref() != Some(&index) || t.index.as_ref() != Some(&index) {
                 return Err(fallback(format!("{key}: the screen order changed as well")));
             }
-            let mut allowed = facts(&o);
-            allowed.extend(facts(&t));
-            expected.insert(key.as_str(), (index, allowed));
+            let mut allowed = o.unique();
+            allowed.extend(t.unique());
+            let yaml_keys = [&b, &o, &t]
+                .iter()
+                .filter_map(|facts| facts.name())
+                .map(|name| entry_key(&crate::payaml::screen_file_name(name)))
+                .collect();
+            screens.push(BothChanged {
+                key: key.as_str(),
+                index,
+                allowed,
+                yaml_keys,
+                instances: [&b, &o, &t].map(|facts| facts.instances.clone()),
+                size: b_size.max(o_size).max(t_size),
+            });
         }
-
-        let [base_docs, ours_docs, theirs_docs] = &side_docs;
-        let mut seen = DefinitionsSeen::new();
-        let mut components = components_used(&self.base.stored, "base", base_docs, &mut seen)?;
-        for (side, label, docs) in [
-            (&self.ours, "ours", ours_docs),
-            (&self.theirs, "theirs", theirs_docs),
-        ] {
-            components.extend(components_used(&side.stored, label, docs, &mut seen)?);
-        }
-        // The parsed screens are done with; the merge below needs the memory.
-        drop(side_docs);
+        // The merges below need the memory.
         for side in [&self.base, &self.ours, &self.theirs] {
             side.forget_parsed();
         }
-        let keep = |key: &str| model.contains(key) || components.contains(key);
+
+        let limit = opts.batch_bytes.unwrap_or(BATCH_BYTES);
+        let batches = batches(screens.iter().map(|s| (s, s.size)), limit);
+
+        let mut definitions: [Option<Definitions>; 3] = [None, None, None];
+        let mut seen = DefinitionsSeen::new();
+        let mut resolved: HashMap<String, Vec<u8>> = HashMap::new();
+        let mut names = Vec::new();
+        // Each name and id of the merged screens, and the screen that holds it: merged in
+        // separate batches, two screens are checked against each other here.
+        let mut held_by: HashMap<String, &str> = HashMap::new();
+        for batch in &batches {
+            let mut keep: BTreeSet<String> = batch.iter().map(|s| s.key.to_string()).collect();
+            let sides = [
+                (&self.base, "base"),
+                (&self.ours, "ours"),
+                (&self.theirs, "theirs"),
+            ];
+            for (which, (side, label)) in sides.into_iter().enumerate() {
+                let wanted: BTreeSet<String> = batch
+                    .iter()
+                    .filter_map(|s| s.instances.get(which))
+                    .flatten()
+                    .cloned()
+                    .collect();
+                if wanted.is_empty() {
+                    continue;
+                }
+                let Some(slot) = definitions.get_mut(which) else {
+                    continue;
+                };
+                let known = match slot {
+                    Some(known) => known,
+                    None => slot.insert(definitions_of(&side.stored, label, &mut seen)?),
+                };
+                keep.extend(components_used(known, wanted));
+            }
+            keep.extend(
+                model
+                    .iter()
+                    .filter(|k| batch.iter().any(|s| s.yaml_keys.contains(*k)))
+                    .cloned(),
+            );
+            self.merge_batch(
+                batch,
+                &keep,
+                theirs_renumbered,
+                opts,
+                plan,
+                &mut resolved,
+                &mut names,
+                &mut held_by,
+            )?;
+        }
+
+        for entry in &mut plan.entries {
+            if let Some(bytes) = resolved.remove(&entry.key) {
+                entry.source = Source::Merged(bytes);
+                entry.changed = true;
+                // The reduced merge unpacked its result again, in the same context.
+                entry.reread = true;
+            } else if matches!(entry.source, Source::Model) {
+                return Err(fallback(format!("both sides changed {}", entry.name)));
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// Merges the screens of `batch` through an app reduced to them, the context and the
+    /// other entries `keep` names; puts the merged screens and their YAML view in `resolved`.
+    #[allow(clippy::too_many_arguments)]
+    fn merge_batch<'k>(
+        &self,
+        batch: &[&BothChanged<'k>],
+        keep: &BTreeSet<String>,
+        theirs_renumbered: &HashMap<String, Vec<u8>>,
+        opts: &MergeOptions,
+        plan: &Plan,
+        resolved: &mut HashMap<String, Vec<u8>>,
+        names: &mut Vec<String>,
+        held_by: &mut HashMap<String, &'k str>,
+    ) -> Decided<()> {
+        let keep = |key: &str| keep.contains(key);
         let none = HashMap::new();
         let reduced = [
             reduced_archive(&self.base.stored, "base", &keep, &none)?,
@@ -301,6 +466,7 @@ impl Sides<'_> {
         };
         let merged = merge_apps(&reduced[0], &reduced[1], &reduced[2], &reduced_opts)
             .map_err(|e| fallback(format!("merging the screens changed on both sides: {e}")))?;
+        drop(reduced);
         if !merged.conflicts.is_empty() {
             return Err(fallback(format!(
                 "{} conflict(s) in the screens changed on both sides",
@@ -320,7 +486,7 @@ impl Sides<'_> {
             .keys()
             .filter(|k| k.starts_with("controls\\"))
             .count();
-        if out_controls != controls.len() {
+        if out_controls != batch.len() {
             return Err(fallback("the merged screens came back as other entries"));
         }
         let inflate = |key: &str| -> Decided<Vec<u8>> {
@@ -331,20 +497,27 @@ impl Sides<'_> {
                 .map_err(|e| fallback(format!("merged screens {key}: {e}")))
         };
 
-        let mut resolved: HashMap<String, Vec<u8>> = HashMap::new();
-        let mut names = Vec::new();
         let mut app_merged = false;
-        for key in &controls {
+        for screen in batch {
+            let key = screen.key;
             let bytes = inflate(key)?;
             let mut doc = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
                 .map_err(|e| fallback(format!("merged {key}: {e}")))?;
-            let Some((index, allowed)) = expected.get(key.as_str()) else {
-                return Err(fallback(format!("{key} was not expected")));
-            };
-            if let Some(extra) = facts(&doc).difference(allowed).next() {
+            let unique = TopFacts::of(&doc).unique();
+            if let Some(extra) = unique.difference(&screen.allowed).next() {
                 return Err(fallback(format!(
                     "merging {key} allocated a new {extra}, which only the whole app can check"
                 )));
+            }
+            for fact in unique {
+                if !(fact.starts_with("name ") || fact.starts_with("id ")) {
+                    continue;
+                }
+                if let Some(other) = held_by.insert(fact.clone(), key) {
+                    return Err(fallback(format!(
+                        "merged {key} and {other} both hold {fact}"
+                    )));
+                }
             }
             let Some(top) = doc.get_mut("TopParent").and_then(Json::as_object_mut) else {
                 return Err(fallback(format!("merged {key} has no top control")));
@@ -361,10 +534,10 @@ impl Sides<'_> {
                 .and_then(Json::as_str)
                 == Some("appinfo");
             // In the reduced app the screen's position counts only the screens kept.
-            let bytes = if top.get("Index") == Some(index) {
+            let bytes = if top.get("Index") == Some(&screen.index) {
                 bytes
             } else {
-                top.insert("Index", index.clone());
+                top.insert("Index", screen.index.clone());
                 json::to_compact_string(&doc).into_bytes()
             };
             resolved.insert(key.to_string(), bytes);
@@ -381,22 +554,12 @@ impl Sides<'_> {
                         "{key} of a merged screen has no counterpart in the app"
                     )));
                 }
-                resolved.insert(key.clone(), inflate(key)?);
+                if resolved.insert(key.clone(), inflate(key)?).is_some() {
+                    return Err(fallback(format!("two merged screens render to {key}")));
+                }
             }
         }
-
-        for entry in &mut plan.entries {
-            if let Some(bytes) = resolved.remove(&entry.key) {
-                entry.source = Source::Merged(bytes);
-                entry.changed = true;
-                // The reduced merge unpacked its result again, in the same context.
-                entry.reread = true;
-            } else if matches!(entry.source, Source::Model) {
-                return Err(fallback(format!("both sides changed {}", entry.name)));
-            }
-        }
-        names.sort();
-        Ok(names)
+        Ok(())
     }
 }
 
@@ -424,7 +587,7 @@ pub(super) fn read_by_verify(key: &str, changed: &BTreeSet<&str>) -> bool {
 /// differ from the base's: the merge must hand git an app that reads back, and the unchanged
 /// entries are the base's own bytes. `bytes` may hold only the entries [`read_by_verify`]
 /// accepts, in the merged app's order: the verdict is the same.
-pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
+pub(super) fn verify_changed(bytes: &[u8], plan: &Plan, batch_bytes: u64) -> Decided<()> {
     let changed = to_verify(plan);
     let stored = StoredArchive::open(bytes, "merged app", &Limits::default())
         .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
@@ -432,50 +595,78 @@ pub(super) fn verify_changed(bytes: &[u8], plan: &Plan) -> Decided<()> {
         // Every entry is a side's own, or was unpacked again by the reduced merge.
         return Ok(());
     }
-    let components = changed_components_used(&stored, &changed)?;
-    let reduced = reduced_archive(
-        &stored,
-        "the merged app",
-        &|k| changed.contains(k) || components.contains(k),
-        &HashMap::new(),
-    )?;
-    let app = parse_msapp(&reduced, "merged app")
-        .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
-    let opts = UnpackOptions {
-        skip_client_checksum: true,
-        ..UnpackOptions::default()
-    };
-    unpack_app(&app, "merged app", &opts)
-        .map_err(|e| fallback(format!("the merged app does not unpack: {e}")))?;
-    Ok(())
-}
-
-/// [`components_used`] by the changed top controls of the merged app. Their parsed documents
-/// are dropped before the app is unpacked again, which parses them once more: a merge of many
-/// screens would otherwise hold both.
-fn changed_components_used(
-    stored: &StoredArchive<'_>,
-    changed: &BTreeSet<&str>,
-) -> Decided<BTreeSet<String>> {
     let has_components = stored
         .entries
         .iter()
         .any(|e| is_component_definition(&entry_key(&e.info.name)));
-    if !has_components {
-        return Ok(BTreeSet::new());
-    }
-    let mut tops = Vec::new();
-    for (index, entry) in stored.entries.iter().enumerate() {
-        if changed.contains(entry_key(&entry.info.name).as_str()) {
-            let bytes = stored
-                .inflate(index)
-                .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
-            let doc = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
-                .map_err(|e| fallback(format!("merged {}: {e}", entry.info.name)))?;
-            tops.push(Arc::new(doc));
+    let mut definitions = None;
+    // In batches, as the screens merged on both sides are: a merge of many changes would
+    // otherwise unpack most of the app at once.
+    let changed_entries = stored
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| changed.contains(entry_key(&e.info.name).as_str()))
+        .map(|(index, e)| (index, e.info.uncompressed_size));
+    for batch in batches(changed_entries, batch_bytes) {
+        let mut keep: BTreeSet<String> = batch
+            .iter()
+            .map(|&index| entry_key(stored_name(&stored, index)))
+            .collect();
+        if has_components {
+            let wanted = batch_instances(&stored, &batch)?;
+            if !wanted.is_empty() {
+                let known = match &mut definitions {
+                    Some(known) => known,
+                    None => definitions.insert(definitions_of(
+                        &stored,
+                        "the merged app",
+                        &mut DefinitionsSeen::new(),
+                    )?),
+                };
+                keep.extend(components_used(known, wanted));
+            }
         }
+        let reduced = reduced_archive(
+            &stored,
+            "the merged app",
+            &|k| keep.contains(k),
+            &HashMap::new(),
+        )?;
+        let app = parse_msapp(&reduced, "merged app")
+            .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
+        drop(reduced);
+        let opts = UnpackOptions {
+            skip_client_checksum: true,
+            ..UnpackOptions::default()
+        };
+        unpack_app(&app, "merged app", &opts)
+            .map_err(|e| fallback(format!("the merged app does not unpack: {e}")))?;
     }
-    components_used(stored, "the merged app", &tops, &mut DefinitionsSeen::new())
+    Ok(())
+}
+
+fn stored_name<'s>(stored: &'s StoredArchive<'_>, index: usize) -> &'s str {
+    stored
+        .entries
+        .get(index)
+        .map_or("", |e| e.info.name.as_str())
+}
+
+/// The component templates that the top controls at `indices` instantiate. Each parsed
+/// document is dropped once read: the batch is unpacked next, which parses them again.
+fn batch_instances(stored: &StoredArchive<'_>, indices: &[usize]) -> Decided<BTreeSet<String>> {
+    let mut wanted = BTreeSet::new();
+    for &index in indices {
+        let name = stored_name(stored, index);
+        let bytes = stored
+            .inflate(index)
+            .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
+        let doc = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
+            .map_err(|e| fallback(format!("merged {name}: {e}")))?;
+        instances(&doc, &mut wanted);
+    }
+    Ok(wanted)
 }
 
 #[cfg(test)]
@@ -507,6 +698,18 @@ mod tests {
     }
 
     #[test]
+    fn batches_keep_order_and_stay_within_the_limit() {
+        let sized = |sizes: &[u64]| sizes.iter().copied().enumerate().collect::<Vec<_>>();
+        assert_eq!(
+            batches(sized(&[4, 4, 3, 9, 12, 1]), 10),
+            [vec![0, 1], vec![2], vec![3], vec![4], vec![5]]
+        );
+        assert_eq!(batches(sized(&[2, 3, 5]), 10), [vec![0, 1, 2]]);
+        assert_eq!(batches(sized(&[2, 3, 5]), 1), [vec![0], vec![1], vec![2]]);
+        assert!(batches(sized(&[]), 10).is_empty());
+    }
+
+    #[test]
     fn facts_cover_names_ids_and_order() {
         let doc = json::parse(
             r#"{"TopParent":{"Name":"S","ControlUniqueId":"4","Index":1,"PublishOrderIndex":0,
@@ -514,7 +717,7 @@ mod tests {
             {"Name":"G","ControlUniqueId":"AB-cd","PublishOrderIndex":4}]}}"#,
         )
         .unwrap();
-        let facts: Vec<_> = facts(&doc).into_iter().collect();
+        let facts: Vec<_> = TopFacts::of(&doc).unique().into_iter().collect();
         assert_eq!(
             facts,
             [
@@ -533,7 +736,7 @@ mod tests {
     #[test]
     fn changed_screens_that_do_not_unpack_are_caught() {
         let good = crate::synthetic::synthetic_app(2, 2, &[]).unwrap();
-        assert_eq!(verify_changed(&good, &plan_of(&good)), Ok(()));
+        assert_eq!(verify_changed(&good, &plan_of(&good), BATCH_BYTES), Ok(()));
 
         let archive = read_archive(&good, "app", &Limits::default()).unwrap();
         let broken: Vec<(String, Vec<u8>)> = archive
@@ -549,7 +752,7 @@ mod tests {
             })
             .collect();
         let broken = crate::container::write_archive(&broken).unwrap();
-        let verdict = verify_changed(&broken, &plan_of(&broken));
+        let verdict = verify_changed(&broken, &plan_of(&broken), 1);
         assert!(
             verdict
                 .as_ref()
@@ -559,6 +762,6 @@ mod tests {
         // Unchanged entries are the base's own bytes and are not read again.
         let mut unchanged = plan_of(&broken);
         unchanged.entries.iter_mut().for_each(|e| e.changed = false);
-        assert_eq!(verify_changed(&broken, &unchanged), Ok(()));
+        assert_eq!(verify_changed(&broken, &unchanged, BATCH_BYTES), Ok(()));
     }
 }
