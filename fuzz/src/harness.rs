@@ -109,9 +109,11 @@ pub fn json_model(data: &[u8]) {
 pub fn merge(data: &[u8]) {
     let mut input = Input(data);
     let mode = input.byte();
+    // Half the runs cut the fast path's reduced merges into one screen each.
+    let batch_bytes = (mode & 0x80 != 0).then_some(1);
     if mode % 8 == 0 {
         let (a, b, c) = input.three_slices();
-        run_merge(a, b, c);
+        run_merge(a, b, c, batch_bytes);
         return;
     }
     let start = synthetic_tree(2, 3, &[]);
@@ -133,7 +135,7 @@ pub fn merge(data: &[u8]) {
             None => return,
         }
     };
-    run_merge(&base, &ours, &theirs);
+    run_merge(&base, &ours, &theirs, batch_bytes);
 }
 
 /// textconv with a store of earlier renderings, which must show exactly what a fresh rendering
@@ -184,8 +186,12 @@ pub fn textconv(data: &[u8]) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn run_merge(base: &[u8], ours: &[u8], theirs: &[u8]) {
-    let Ok(result) = merge_apps(base, ours, theirs, &MergeOptions::default()) else {
+fn run_merge(base: &[u8], ours: &[u8], theirs: &[u8], batch_bytes: Option<u64>) {
+    let opts = MergeOptions {
+        batch_bytes,
+        ..MergeOptions::default()
+    };
+    let Ok(result) = merge_apps(base, ours, theirs, &opts) else {
         return;
     };
     // The driver writes `merged` over the user's app: it must always be an app we can read.
