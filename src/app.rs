@@ -89,11 +89,50 @@ pub fn unpack_verified(
     opts: &UnpackOptions,
 ) -> Result<(SourceTree, Warnings)> {
     let (tree, warnings) = unpack_app(app, label, opts)?;
-    let (repacked, _) = pack_tree(&tree)?;
-    let before = checksum::compute(app);
+    let before = recorded_checksum(&tree, opts).unwrap_or_else(|| checksum::compute(app));
+    prove_round_trip(&tree, &before, label)?;
+    Ok((tree, warnings))
+}
+
+/// [`unpack_verified`] of an app's bytes: read as unpack reads them (the control entries and
+/// the data sources parsed one at a time as they are split), and let go before the tree is
+/// packed again for the proof, so that the app and its repacked copy are never held at once.
+pub fn unpack_verified_bytes(
+    bytes: &[u8],
+    label: &str,
+    opts: &UnpackOptions,
+) -> Result<(SourceTree, Warnings)> {
+    let app = parse_msapp_for_unpack(bytes, label)?;
+    let (tree, warnings) = unpack_app(&app, label, opts)?;
+    let before = recorded_checksum(&tree, opts).unwrap_or_else(|| checksum::compute(&app));
+    drop(app);
+    prove_round_trip(&tree, &before, label)?;
+    Ok((tree, warnings))
+}
+
+/// The checksum of the app that unpack computed and recorded in `Entropy/checksum.json`,
+/// which the proof need not compute again; `None` when unpack was told to skip it.
+fn recorded_checksum(tree: &SourceTree, opts: &UnpackOptions) -> Option<checksum::Checksums> {
+    if opts.skip_client_checksum {
+        return None;
+    }
+    let doc = json::parse_bytes(tree.get("Entropy/checksum.json")?).ok()?;
+    let whole = doc.get("ClientStampedChecksum")?.as_str()?.to_string();
+    let per_file = doc
+        .get("ClientPerFileChecksums")?
+        .as_object()?
+        .iter()
+        .map(|(name, sum)| Some((name.to_string(), sum.as_str()?.to_string())))
+        .collect::<Option<Vec<_>>>()?;
+    Some(checksum::Checksums { whole, per_file })
+}
+
+/// Packs `tree` again and checks it holds the content whose checksum is `before`.
+fn prove_round_trip(tree: &SourceTree, before: &checksum::Checksums, label: &str) -> Result<()> {
+    let (repacked, _) = pack_tree(tree)?;
     let after = checksum::compute(&repacked);
     if before.whole != after.whole {
-        let differing: Vec<String> = diff_files(&before, &after);
+        let differing: Vec<String> = diff_files(before, &after);
         return Err(Error::bad_input(
             label,
             format!(
@@ -102,7 +141,7 @@ pub fn unpack_verified(
             ),
         ));
     }
-    Ok((tree, warnings))
+    Ok(())
 }
 
 /// Entry names whose per-file checksums differ (or that exist on one side only).
@@ -136,8 +175,9 @@ pub fn unpack_file(
             dir.display()
         )));
     }
-    let app = load_msapp(app_path)?;
-    let (tree, warnings) = unpack_verified(&app, &app_path.display().to_string(), opts)?;
+    let bytes = fsio::read_file(app_path)?;
+    let (tree, warnings) = unpack_verified_bytes(&bytes, &app_path.display().to_string(), opts)?;
+    drop(bytes);
     fsio::write_tree(dir, &tree)?;
     Ok(warnings)
 }

@@ -378,16 +378,14 @@ pub fn check_app(path: &Path, label: &str) -> Vec<Finding> {
             "is a Git LFS pointer, not the app (run `git lfs pull`)".into(),
         )];
     }
-    let app = match app::parse_msapp(&bytes, label) {
-        Ok(app) => app,
-        Err(e) => return vec![finding(reason(&e, label))],
-    };
     let options = UnpackOptions::default();
-    match app::unpack_verified(&app, label, &options) {
+    match app::unpack_verified_bytes(&bytes, label, &options) {
         Ok((tree, _)) => content_findings(&tree, &Place::App(label)),
         Err(verify_error) => {
             // Say why when the tree shows it (markers, duplicate names); else the error itself.
-            let details = match app::unpack_app(&app, label, &options) {
+            let unpacked = app::parse_msapp_for_unpack(&bytes, label)
+                .and_then(|app| app::unpack_app(&app, label, &options));
+            let details = match unpacked {
                 Ok((tree, _)) => content_findings(&tree, &Place::App(label)),
                 Err(_) => Vec::new(),
             };
