@@ -240,10 +240,13 @@ fn render_stored(stored: &StoredArchive<'_>, label: &str) -> Result<String> {
                 .map_or(0, |e| e.info.uncompressed_size)
         })
         .collect();
-    let data_sources_size = data_sources.and_then(|(index, _)| {
-        stored.entries.get(index).map(|e| e.info.uncompressed_size)
-    });
-    let data_sources = || data_sources.map(|(index, _)| stored.inflate(index)).transpose();
+    let data_sources_size = data_sources
+        .and_then(|(index, _)| stored.entries.get(index).map(|e| e.info.uncompressed_size));
+    let data_sources = || {
+        data_sources
+            .map(|(index, _)| stored.inflate(index))
+            .transpose()
+    };
     let (data_sources, entries) = if sizes.iter().sum::<u64>() < PARALLEL_PARSE_FROM {
         (data_sources(), parse_all(&others))
     } else {
@@ -253,10 +256,8 @@ fn render_stored(stored: &StoredArchive<'_>, label: &str) -> Result<String> {
         weights.extend(data_sources_size.map(|size| size / 4));
         let cut = container::half_of_the_bytes(&weights).min(others.len());
         let (first, second) = others.split_at(cut);
-        let ((data_sources, second), first) = parallel::join(
-            || (data_sources(), parse_all(second)),
-            || parse_all(first),
-        );
+        let ((data_sources, second), first) =
+            parallel::join(|| (data_sources(), parse_all(second)), || parse_all(first));
         let entries = first.and_then(|mut entries| {
             entries.extend(second?);
             Ok(entries)
