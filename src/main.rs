@@ -166,35 +166,6 @@ fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) };
 }
 
-/// mimalloc asks for transparent huge pages, which the kernel then backs whole as soon as any
-/// byte of one is touched. A merge of a big app touches hundreds of MB and runs a quarter
-/// faster with them (the kernel zeroes one 2 MiB page instead of 512 small ones). A merge of a
-/// mid-sized app touches a few MB here and there across many of them: the one-change merge of
-/// ComponentTest (1.2 MB zip, 19.6 MB of JSON) peaked at 98 MB with them and 46 MB without,
-/// in the same time (textconv: 85 and 58 MB). So the commands git runs on every merge and
-/// diff keep them only for inputs past this size (the largest corpus app is a 3.7 MB zip).
-const HUGE_PAGES_FROM: u64 = 2 << 20;
-
-/// Turns transparent huge pages off for the rest of this process when every input is small
-/// (see [`HUGE_PAGES_FROM`]); the kernel reads the flag at each page fault.
-fn huge_pages_for(inputs: &[&Path]) {
-    let largest = inputs
-        .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .max()
-        .unwrap_or(0);
-    if largest >= HUGE_PAGES_FROM {
-        return;
-    }
-    #[cfg(target_os = "linux")]
-    // SAFETY: sets a flag of this process that the kernel reads when it maps memory; no
-    // memory of the program is touched.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
-}
-
 fn main() -> ExitCode {
     keep_freed_memory();
     let cli = Cli::parse();
@@ -271,16 +242,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Install(a) => run_install(a),
         Command::Uninstall(a) => run_uninstall(a),
         Command::Doctor(a) => run_doctor(a),
-        Command::Merge(a) => {
-            huge_pages_for(&[&a.base, &a.ours, &a.theirs]);
-            run_merge(a)
-        }
+        Command::Merge(a) => run_merge(a),
         Command::Resolve(a) => run_resolve(a),
         Command::MergeFile(a) => run_merge_file(a),
-        Command::Textconv(a) => {
-            huge_pages_for(&[&a.file]);
-            Ok(run_textconv(a))
-        }
+        Command::Textconv(a) => Ok(run_textconv(a)),
         Command::Check(a) => run_check(a),
     }
 }
