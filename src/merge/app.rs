@@ -28,12 +28,21 @@ impl std::fmt::Display for Strategy {
         match self {
             Strategy::Bytes => f.write_str("one side unchanged: taken whole"),
             Strategy::Entries => f.write_str("merged entry by entry (fast path)"),
-            Strategy::Screens(names) => write!(
-                f,
-                "merged entry by entry (fast path); changed on both sides and merged through \
-                 the source trees: {}",
-                names.join(", ")
-            ),
+            Strategy::Screens {
+                names,
+                reduced_merges,
+            } => {
+                write!(
+                    f,
+                    "merged entry by entry (fast path); changed on both sides and merged \
+                     through the source trees: {}",
+                    names.join(", ")
+                )?;
+                if *reduced_merges > 1 {
+                    write!(f, " (in {reduced_merges} reduced merges)")?;
+                }
+                Ok(())
+            }
             Strategy::Model(why) => write!(f, "merged through the source trees ({why})"),
         }
     }
@@ -47,8 +56,11 @@ pub enum Strategy {
     /// Entry by entry on the stored bytes ([`super::entries`]).
     Entries,
     /// Entry by entry, with these top controls (changed on both sides) merged through the
-    /// source trees of a reduced app.
-    Screens(Vec<String>),
+    /// source trees of reduced apps, this many one after another.
+    Screens {
+        names: Vec<String>,
+        reduced_merges: usize,
+    },
     /// The model merge of the unpacked trees; the reason the entry merge did not apply.
     Model(String),
 }
@@ -161,7 +173,10 @@ pub fn merge_apps(
                 let strategy = if merged.screens.is_empty() {
                     Strategy::Entries
                 } else {
-                    Strategy::Screens(merged.screens)
+                    Strategy::Screens {
+                        names: merged.screens,
+                        reduced_merges: merged.reduced_merges,
+                    }
                 };
                 return Ok(AppMerge {
                     strategy,

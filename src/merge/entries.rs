@@ -69,6 +69,8 @@ pub struct EntryMerge {
     /// Names of the top controls (screens, the App) changed on both sides and merged through
     /// the source trees of a reduced app.
     pub screens: Vec<String>,
+    /// How many reduced apps those screens went through (see `screens::BATCH_BYTES`).
+    pub reduced_merges: usize,
 }
 
 /// Merges three apps entry by entry, or says why it cannot. `base` must be a real ancestor
@@ -99,7 +101,7 @@ pub fn merge_entries(
     let mut plan = sides.plan()?;
     let renumbered = sides.settle_added(&plan)?;
     sides.apply_renumbered(&mut plan, &renumbered)?;
-    let screens = sides.merge_screens(&mut plan, &renumbered.entries, opts)?;
+    let (screens, reduced_merges) = sides.merge_screens(&mut plan, &renumbered.entries, opts)?;
     // Nothing reads the parsed screens any more; writing and checksumming need the memory.
     for side in [&sides.base, &sides.ours, &sides.theirs] {
         side.forget_parsed();
@@ -116,7 +118,11 @@ pub fn merge_entries(
     };
     StoredArchive::open(&bytes, "merged app", &Limits::default())
         .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
-    Ok(EntryMerge { bytes, screens })
+    Ok(EntryMerge {
+        bytes,
+        screens,
+        reduced_merges,
+    })
 }
 
 struct Side<'a> {

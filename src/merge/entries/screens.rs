@@ -290,16 +290,16 @@ struct BothChanged<'k> {
 
 impl Sides<'_> {
     /// Settles every [`Source::Model`] entry of the plan and re-renders the YAML view of the
-    /// merged screens; returns their names.
+    /// merged screens; returns their names and the number of reduced merges they took.
     pub(super) fn merge_screens(
         &self,
         plan: &mut Plan,
         theirs_renumbered: &HashMap<String, Vec<u8>>,
         opts: &MergeOptions,
-    ) -> Decided<Vec<String>> {
+    ) -> Decided<(Vec<String>, usize)> {
         let model: BTreeSet<String> = plan.model_keys().map(str::to_string).collect();
         if model.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), 0));
         }
         let controls: Vec<&String> = model
             .iter()
@@ -429,7 +429,7 @@ impl Sides<'_> {
             }
         }
         names.sort();
-        Ok(names)
+        Ok((names, batches.len()))
     }
 
     /// Merges the screens of `batch` through an app reduced to them, the context and the
