@@ -5,13 +5,14 @@
 //! bytes. The whole checksum hashes `ascii(name) + value` for every entry in culture order.
 
 use std::cmp::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::json::{self, Json};
-use crate::model::{EntryData, MsApp, is_json_name};
+use crate::model::{Entry, EntryData, MsApp, is_json_name};
 use crate::xml;
 
 mod stream;
@@ -60,27 +61,56 @@ const XML_IN_STRING: [&str; 2] = [
 const MAX_WALK_DEPTH: usize = 2048;
 
 /// Computes the checksum of an app's entries (entries whose name ends in `checksum.json` are
-/// skipped).
-///
-/// Where the reference would throw (double-encoded JSON or XML that does not parse, a
-/// `.json` entry held as unparsable bytes), the offending value is hashed as it is instead,
-/// so the result is still a stable content fingerprint.
+/// skipped); see [`entry_value_of`] for entries the reference would refuse.
 pub fn compute(app: &MsApp) -> Checksums {
-    let values = app
+    combine(entry_values(app))
+}
+
+/// Apps with fewer entries than this are hashed on one thread.
+const PARALLEL_FROM_ENTRIES: usize = 8;
+
+/// The value ([`combine`]'s input) of every entry of `app` but the checksum files, in app
+/// order, as [`compute`] hashes them. Entries are independent: a big app's are spread over
+/// two threads, and put back in app order (entries of the same name hash in that order).
+pub fn entry_values(app: &MsApp) -> Vec<(String, Vec<u8>)> {
+    let entries: Vec<&Entry> = app
         .entries
         .iter()
         .filter(|e| !is_checksum_name(&e.name))
-        .map(|e| {
-            let value = match &e.data {
-                EntryData::Json(json) => json_value(json),
-                EntryData::Bytes(bytes) if is_json_name(&e.name) => {
-                    json_entry_value(bytes, json::MAX_DEPTH).unwrap_or_else(|_| bytes.clone())
-                }
-                EntryData::Bytes(bytes) => bytes.clone(),
+        .collect();
+    let value_of = |e: &Entry| (e.name.clone(), entry_value_of(e));
+    if entries.len() < PARALLEL_FROM_ENTRIES {
+        return entries.into_iter().map(value_of).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let run = || {
+        let mut values = Vec::new();
+        loop {
+            let at = next.fetch_add(1, AtomicOrdering::Relaxed);
+            let Some(e) = entries.get(at) else {
+                return values;
             };
-            (e.name.clone(), value)
-        });
-    combine(values.collect())
+            values.push((at, value_of(e)));
+        }
+    };
+    let (mut values, here) = crate::parallel::join(run, run);
+    values.extend(here);
+    values.sort_by_key(|(at, _)| *at);
+    values.into_iter().map(|(_, value)| value).collect()
+}
+
+/// What one entry of an app contributes to [`compute`]. Where the reference would throw
+/// (double-encoded JSON or XML that does not parse, a `.json` entry held as unparsable
+/// bytes), the offending value is hashed as it is instead, so the result is still a stable
+/// content fingerprint.
+pub fn entry_value_of(e: &Entry) -> Vec<u8> {
+    match &e.data {
+        EntryData::Json(json) => json_value(json),
+        EntryData::Bytes(bytes) if is_json_name(&e.name) => {
+            json_entry_value(bytes, json::MAX_DEPTH).unwrap_or_else(|_| bytes.clone())
+        }
+        EntryData::Bytes(bytes) => bytes.clone(),
+    }
 }
 
 /// Computes the checksum of raw archive entries (name, bytes); JSON entries that do not

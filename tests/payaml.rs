@@ -378,3 +378,56 @@ fn damaged_real_apps_do_not_panic() {
         }
     }
 }
+
+/// Pack renders the YAML view of an edited app again and stamps the checksum of what it
+/// wrote: the values of the other entries are reused, which must give what hashing the packed
+/// app afresh gives.
+#[test]
+fn an_edited_app_is_stamped_with_the_checksum_of_its_new_yaml_view() {
+    use msapp_merge::app::{pack_tree, unpack_app};
+    use msapp_merge::checksum;
+    use msapp_merge::json::Json;
+    use msapp_merge::source::unpack::UnpackOptions;
+
+    let mut checked = 0;
+    for path in corpus_apps() {
+        let app = load_msapp(&path).unwrap();
+        if studio_files(&app).is_empty() {
+            continue;
+        }
+        let (mut tree, _) = unpack_app(&app, "app", &UnpackOptions::default()).unwrap();
+        let Some(file) = tree
+            .files
+            .keys()
+            .find(|p| p.starts_with("Src/") && p.ends_with(".fx.yaml") && *p != "Src/App.fx.yaml")
+            .cloned()
+        else {
+            continue;
+        };
+        let text = String::from_utf8(tree.get(&file).unwrap().to_vec()).unwrap();
+        // A formula of the screen's first property, changed as a maker would.
+        let Some(at) = text.find(": =") else {
+            continue;
+        };
+        let edited = format!("{}: =\"edited\" & {}", &text[..at], &text[at + 3..]);
+        tree.insert(file.clone(), edited.into_bytes());
+        let (packed, _) = pack_tree(&tree).unwrap();
+        let stamped = packed
+            .json("checksum.json")
+            .and_then(|c| c.get("ClientStampedChecksum"))
+            .and_then(Json::as_str)
+            .unwrap()
+            .to_string();
+        let old_views = studio_files(&app);
+        let new_views = studio_files(&packed);
+        assert_ne!(
+            old_views,
+            new_views,
+            "{}: the view was not rendered again",
+            name(&path)
+        );
+        assert_eq!(stamped, checksum::compute(&packed).whole, "{}", name(&path));
+        checked += 1;
+    }
+    assert!(checked >= 2, "only {checked} apps with Studio's YAML view");
+}

@@ -565,14 +565,32 @@ pub fn pack(
     }
 
     let mut app = MsApp { entries };
-    let mut sums = checksum::compute(&app);
+    let mut values = checksum::entry_values(&app);
+    let mut sums = checksum::combine(values.clone());
     let unpacked_from = read_object(tree, "Entropy/checksum.json")?.and_then(|c| {
         c.get("ClientStampedChecksum")
             .and_then(Json::as_str)
             .map(str::to_string)
     });
     if refresh_pa_yaml(&mut app, unpacked_from.as_deref(), &sums.whole)? {
-        sums = checksum::compute(&app);
+        // Only the YAML view changed: the other entries keep their values, in the same
+        // order (hashing the whole app again doubled the checksum's cost of packing an app
+        // saved since 2024).
+        let mut kept = values.into_iter().filter(|(name, _)| !is_pa_yaml(name));
+        values = app
+            .entries
+            .iter()
+            .filter(|e| !checksum::is_checksum_name(&e.name))
+            .map(|e| {
+                let known = if is_pa_yaml(&e.name) {
+                    None
+                } else {
+                    kept.next().filter(|(name, _)| *name == e.name)
+                };
+                known.unwrap_or_else(|| (e.name.clone(), checksum::entry_value_of(e)))
+            })
+            .collect();
+        sums = checksum::combine(values);
     }
     let mut checksum_doc = Object::new();
     checksum_doc.insert("ClientStampedChecksum", Json::str(&sums.whole));
