@@ -242,13 +242,13 @@ fn render_stored(stored: &StoredArchive<'_>, label: &str) -> Result<String> {
         .collect();
     let data_sources_size = data_sources
         .and_then(|(index, _)| stored.entries.get(index).map(|e| e.info.uncompressed_size));
-    let data_sources = || {
+    let inflate_data_sources = || {
         data_sources
             .map(|(index, _)| stored.inflate(index))
             .transpose()
     };
     let (data_sources, entries) = if sizes.iter().sum::<u64>() < PARALLEL_PARSE_FROM {
-        (data_sources(), parse_all(&others))
+        (inflate_data_sources(), parse_all(&others))
     } else {
         // The data sources are inflated beside the second part: inflating weighs about a
         // quarter of parsing as many bytes.
@@ -256,8 +256,10 @@ fn render_stored(stored: &StoredArchive<'_>, label: &str) -> Result<String> {
         weights.extend(data_sources_size.map(|size| size / 4));
         let cut = container::half_of_the_bytes(&weights).min(others.len());
         let (first, second) = others.split_at(cut);
-        let ((data_sources, second), first) =
-            parallel::join(|| (data_sources(), parse_all(second)), || parse_all(first));
+        let ((data_sources, second), first) = parallel::join(
+            || (inflate_data_sources(), parse_all(second)),
+            || parse_all(first),
+        );
         let entries = first.and_then(|mut entries| {
             entries.extend(second?);
             Ok(entries)

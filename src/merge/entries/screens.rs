@@ -229,6 +229,17 @@ impl TopFacts {
     /// What must stay unique app-wide: the names, ids and publish orders of the controls
     /// (the top control's own place in the screen order is checked separately).
     fn unique(&self) -> BTreeSet<String> {
+        let mut facts = self.names_and_ids();
+        for c in &self.identities {
+            if let Some(order) = c.distinct_publish() {
+                facts.insert(format!("publish order {}", json::to_compact_string(order)));
+            }
+        }
+        facts
+    }
+
+    /// The names and ids of the controls: what no two top controls of an app may share.
+    fn names_and_ids(&self) -> BTreeSet<String> {
         let mut facts = BTreeSet::new();
         for c in &self.identities {
             facts.insert(format!("name {}", c.name));
@@ -237,9 +248,6 @@ impl TopFacts {
             }
             if let Some(id) = &c.other_id {
                 facts.insert(format!("id {id}"));
-            }
-            if let Some(order) = c.distinct_publish() {
-                facts.insert(format!("publish order {}", json::to_compact_string(order)));
             }
         }
         facts
@@ -503,16 +511,13 @@ impl Sides<'_> {
             let bytes = inflate(key)?;
             let mut doc = json::parse_bytes_nested(&bytes, json::MAX_ENTRY_DEPTH)
                 .map_err(|e| fallback(format!("merged {key}: {e}")))?;
-            let unique = TopFacts::of(&doc).unique();
-            if let Some(extra) = unique.difference(&screen.allowed).next() {
+            let facts = TopFacts::of(&doc);
+            if let Some(extra) = facts.unique().difference(&screen.allowed).next() {
                 return Err(fallback(format!(
                     "merging {key} allocated a new {extra}, which only the whole app can check"
                 )));
             }
-            for fact in unique {
-                if !(fact.starts_with("name ") || fact.starts_with("id ")) {
-                    continue;
-                }
+            for fact in facts.names_and_ids() {
                 if let Some(other) = held_by.insert(fact.clone(), key) {
                     return Err(fallback(format!(
                         "merged {key} and {other} both hold {fact}"
