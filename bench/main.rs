@@ -64,6 +64,8 @@ const CLONE_APP: &str = "AnimationControlIdIsGuid.msapp";
 const CLONE_SCREEN: &str = "Screen2";
 /// The git directory of the warm merge, inside each subject's scratch directory.
 const GIT_DIR: &str = "git";
+/// Where the merge driver writes conflict workspaces inside its git directory.
+const WORKSPACES: &str = "msapp-merge";
 /// The git directory textconv-warm runs with, and the one holding the base's renderings that
 /// each run starts from.
 const TEXTCONV_GIT_DIR: &str = "textconv-git";
@@ -164,6 +166,9 @@ pub enum Op {
     /// One new control per side in the same screen, warm cache: both sides give theirs the
     /// same id and publish order, and theirs is renumbered.
     MergeAdds,
+    /// One formula changed differently on each side, warm cache, as git runs it: the merge
+    /// exits 1 and writes the conflict workspace (the whole app's source tree).
+    MergeConflict,
     /// textconv with no store of earlier renderings.
     Textconv,
     /// textconv of the version with one change, its store warmed by the version before (as
@@ -185,6 +190,7 @@ impl Op {
             Op::MergeWarm => "merge-warm-1".into(),
             Op::MergeSameScreen => "merge-same-screen".into(),
             Op::MergeAdds => "merge-adds".into(),
+            Op::MergeConflict => "merge-conflict".into(),
             Op::Textconv => "textconv".into(),
             Op::TextconvWarm => "textconv-warm".into(),
             Op::Unpack => "unpack".into(),
@@ -619,6 +625,14 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
             && let Some((o, t)) = inputs::same_screen(&scripts)
         {
             let o_entry = o.entry.clone();
+            let clash = |side| inputs::with_changes(&subject.base, std::slice::from_ref(&o), side);
+            fs::write(dir.join("ours-conflict.msapp"), clash("ours").map_err(err)?)
+                .map_err(|e| e.to_string())?;
+            fs::write(
+                dir.join("theirs-conflict.msapp"),
+                clash("theirs").map_err(err)?,
+            )
+            .map_err(|e| e.to_string())?;
             let o = inputs::with_changes(&subject.base, &[o], "ours").map_err(err)?;
             let t = inputs::with_changes(&subject.base, &[t], "theirs").map_err(err)?;
             fs::write(side("ours", 0), o).map_err(|e| e.to_string())?;
@@ -636,12 +650,14 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
                 }
                 (Err(e), _) | (_, Err(e)) => m.notes.push(format!("merge-adds: {e}")),
             }
+            merges.push(Op::MergeConflict);
         }
         for op in merges {
-            let (ours, theirs) = if matches!(op, Op::MergeSameScreen | Op::MergeAdds) {
-                (1, 1)
-            } else {
-                (ours.len(), theirs.len())
+            let (ours, theirs) = match op {
+                Op::MergeSameScreen | Op::MergeAdds => (1, 1),
+                // The merged app keeps ours at the conflict.
+                Op::MergeConflict => (1, 0),
+                _ => (ours.len(), theirs.len()),
             };
             match proves_merge(dir, &base, op, ours, theirs) {
                 Ok(path) => {
@@ -698,6 +714,9 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
                 copy_dir(&dir.join(TEXTCONV_WARMED), &dir.join(TEXTCONV_GIT_DIR))
                     .map_err(|e| format!("textconv-warm: {e}"))?;
             }
+            if op == Op::MergeConflict {
+                let _ = fs::remove_dir_all(dir.join(GIT_DIR).join(WORKSPACES));
+            }
             let mut cmd = command(op, dir, &base);
             if matches!(
                 op,
@@ -707,6 +726,7 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
                     | Op::MergeWarm
                     | Op::MergeSameScreen
                     | Op::MergeAdds
+                    | Op::MergeConflict
                     | Op::Unpack
                     | Op::Pack
             ) {
@@ -717,6 +737,7 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
             let acceptable = match op {
                 // check reports findings with 1 (a corpus app may have some).
                 Op::Check => matches!(sample.exit_code, Some(0 | 1)),
+                Op::MergeConflict => sample.exit_code == Some(1),
                 _ => sample.exit_code == Some(0),
             };
             if !acceptable {
@@ -838,6 +859,16 @@ fn command(op: Op, dir: &Path, base: &Path) -> Command {
                 .args(["--path", "app.msapp", "-o"]);
             c
         }
+        Op::MergeConflict => {
+            let mut c = Command::new(MERGE_BIN);
+            c.env("GIT_DIR", dir.join(GIT_DIR))
+                .arg("merge")
+                .arg(base)
+                .arg(dir.join("ours-conflict.msapp"))
+                .arg(dir.join("theirs-conflict.msapp"))
+                .args(["--path", "app.msapp", "-o"]);
+            c
+        }
         Op::Textconv => {
             let mut c = Command::new(MERGE_BIN);
             c.env("MSAPP_MERGE_NO_CACHE", "1").arg("textconv").arg(base);
@@ -887,13 +918,16 @@ fn proves_merge(
     theirs_changes: usize,
 ) -> Result<String, String> {
     let out = dir.join(format!("proof-{}.msapp", op.name()));
+    let workspaces = dir.join(GIT_DIR).join(WORKSPACES);
+    let _ = fs::remove_dir_all(&workspaces);
+    let expected = if op == Op::MergeConflict { 1 } else { 0 };
     let status = command(op, dir, base)
         .env("MSAPP_MERGE_TRACE", "1")
         .arg(&out)
         .status();
     let stderr = fs::read_to_string(dir.join("stderr.txt")).unwrap_or_default();
     match status.map(|s| s.code()) {
-        Ok(Some(0)) => {}
+        Ok(Some(code)) if code == expected => {}
         Ok(code) => {
             return Err(format!(
                 "merge exited with {code:?}: {}",
@@ -921,7 +955,26 @@ fn proves_merge(
             "{missing} change(s) missing from the merged app ({path})"
         ));
     }
+    if op == Op::MergeConflict && !holds_markers(&workspaces) {
+        return Err(format!("no conflict markers in the workspace ({path})"));
+    }
     Ok(path)
+}
+
+/// Whether a `.fx.yaml` file under `dir` holds a conflict marker.
+fn holds_markers(dir: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            holds_markers(&path)
+        } else {
+            path.to_string_lossy().ends_with(".fx.yaml")
+                && fs::read_to_string(&path).is_ok_and(|text| text.contains("<<<<<<< "))
+        }
+    })
 }
 
 /// The path line `MSAPP_MERGE_TRACE` makes the merge print: `msapp-merge: APP: PATH`.

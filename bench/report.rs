@@ -190,6 +190,18 @@ fn targets(out: &mut String, measured: &[Measured]) {
                 r
             );
         }
+        if let (Some(merge), Some(floor)) = (big.get(Op::MergeConflict), floor)
+            && let Some(r) = ratio(merge.median, floor)
+        {
+            let _ = writeln!(
+                out,
+                "| (merge, one formula changed differently on each side, warm cache, same app: exits 1 and writes the conflict workspace) | {} = {:.2}× floor, peak {} = {:.2}× | |",
+                fmt_dur(merge.median),
+                r,
+                merge.peak_rss.map(fmt_bytes).unwrap_or_default(),
+                merge.peak_rss.unwrap_or(0) as f64 / big.uncompressed.max(1) as f64
+            );
+        }
         for (op, path) in &big.merge_paths {
             let _ = writeln!(
                 out,
@@ -331,6 +343,9 @@ fn merge_label(m: &Measured, op: Op) -> String {
         Op::MergeAdds => {
             "the merge with one new control per side in the same screen, warm cache,".into()
         }
+        Op::MergeConflict => {
+            "the merge with one formula changed differently on each side, warm cache,".into()
+        }
         other => other.name(),
     }
 }
@@ -354,7 +369,7 @@ fn merge_paths(out: &mut String, measured: &[Measured]) {
     }
     let _ = writeln!(
         out,
-        "## Path each merge took\n\nAs the command reports it with `MSAPP_MERGE_TRACE=1` on its untimed proof run (`merge-N`: N changes per side, no cache; `merge-warm-1`: one change per side, warm cache; `merge-same-screen`: one change per side in the same screen, warm cache; `merge-adds`: one new control per side in the same screen, warm cache). A screen changed on both sides goes through the model merge of a reduced app holding only such screens; new controls that both sides numbered alike are renumbered on theirs first, as the model merge does; the whole app goes through the model merge when, among other cases, another entry changed on both sides, both sides added a control of the same name, or the screens conflict.\n\n| path | merges | which |\n|---|---|---|"
+        "## Path each merge took\n\nAs the command reports it with `MSAPP_MERGE_TRACE=1` on its untimed proof run (`merge-N`: N changes per side, no cache; `merge-warm-1`: one change per side, warm cache; `merge-same-screen`: one change per side in the same screen, warm cache; `merge-adds`: one new control per side in the same screen, warm cache; `merge-conflict`: one formula changed differently on each side, warm cache). A screen changed on both sides goes through the model merge of a reduced app holding only such screens, conflicts included (the conflict workspace is then the merged app unpacked, with the markers); new controls that both sides numbered alike are renumbered on theirs first, as the model merge does; the whole app goes through the model merge when, among other cases, another entry changed on both sides or both sides added a control of the same name.\n\n| path | merges | which |\n|---|---|---|"
     );
     for (path, subjects) in by_path {
         let count: usize = subjects.iter().map(|(_, ops)| ops.len()).sum();
@@ -387,6 +402,7 @@ const COLUMNS: &[(Op, &str)] = &[
         Op::MergeAdds,
         "merge, 1 new control/side in one screen, warm cache",
     ),
+    (Op::MergeConflict, "merge, 1 conflict, warm cache"),
     (Op::Merge(MANY), "merge, 100 changes/side"),
     (Op::Textconv, "textconv"),
     (Op::TextconvWarm, "textconv, next version"),
@@ -694,7 +710,7 @@ fn csv(measured: &[Measured]) -> String {
             let changes = match op {
                 Op::Merge(n) => m.changes.get(n).map(|c| c.to_string()).unwrap_or_default(),
                 Op::MergeWarm => m.changes.get(&1).map(|c| c.to_string()).unwrap_or_default(),
-                Op::MergeSameScreen | Op::MergeAdds => "1".to_string(),
+                Op::MergeSameScreen | Op::MergeAdds | Op::MergeConflict => "1".to_string(),
                 _ => String::new(),
             };
             let kind = match op {

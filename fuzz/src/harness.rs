@@ -207,8 +207,8 @@ fn run_merge(base: &[u8], ours: &[u8], theirs: &[u8], batch_bytes: Option<u64>) 
         panic!("conflicted merge without a workspace");
     }
     // The fast path is only an optimisation: where it decides, the whole-app merge must give
-    // the same app.
-    if result.is_clean() && !matches!(result.strategy, Strategy::Model(_)) {
+    // the same app and report the same conflicts.
+    if !matches!(result.strategy, Strategy::Model(_)) {
         let model_only = MergeOptions {
             model_only: true,
             ..MergeOptions::default()
@@ -216,9 +216,23 @@ fn run_merge(base: &[u8], ours: &[u8], theirs: &[u8], batch_bytes: Option<u64>) 
         let Ok(model) = merge_apps(base, ours, theirs, &model_only) else {
             panic!("the fast path merged what the whole-app merge refuses");
         };
+        let reported = |m: &msapp_merge::merge::app::AppMerge| -> Vec<String> {
+            m.conflicts
+                .iter()
+                .map(|c| format!("{}: {}", c.at, c.kind))
+                .collect()
+        };
+        if reported(&result) != reported(&model) {
+            panic!(
+                "the fast path ({}) reports {:?}, the whole-app merge {:?}",
+                result.strategy,
+                reported(&result),
+                reported(&model)
+            );
+        }
         let content =
             |bytes: &[u8]| parse_msapp(bytes, "merged").map(|a| checksum::compute(&a).whole);
-        if model.is_clean() && content(&result.merged).ok() != content(&model.merged).ok() {
+        if content(&result.merged).ok() != content(&model.merged).ok() {
             panic!(
                 "the fast path ({}) and the whole-app merge disagree",
                 result.strategy

@@ -179,8 +179,11 @@ pub fn merge_apps(
                     }
                 };
                 return Ok(AppMerge {
+                    merged: merged.bytes,
+                    workspace: merged.workspace,
+                    conflicts: merged.conflicts,
+                    notes: merged.notes,
                     strategy,
-                    ..clean(&merged.bytes)
                 });
             }
             Err(reason) => reason.0,

@@ -8,11 +8,12 @@
 //! `checksum.json`) are merged here, with the rules `merge::tree` applies to what they unpack
 //! to. A screen (or any `Controls\*.json` top control) changed on both sides is merged through
 //! the source trees of a reduced app that holds only those screens and what they need
-//! (`screens`), and the entries that changed are unpacked again before the result is used.
-//! Anything else that needs the model (another entry changed on both sides, controls added on
-//! both sides with the same name or id, an unreadable entry, a conflict) returns a
-//! [`Fallback`] and the caller runs the whole-app model merge, which also owns every error
-//! message. `tests/fast_path.rs` checks that both paths give the same app.
+//! (`screens`), and the entries that changed are unpacked again before the result is used;
+//! a conflict there is reported as the whole-app merge reports it. Anything else that needs
+//! the model (another entry changed on both sides, controls added on both sides with the same
+//! name or id, a control moved between screens, an unreadable entry) returns a [`Fallback`]
+//! and the caller runs the whole-app model merge, which also owns every error message.
+//! `tests/fast_path.rs` checks that both paths give the same app, conflicts and notes.
 
 mod added;
 mod screens;
@@ -25,9 +26,11 @@ use crate::checksum;
 use crate::container::{ArchiveWriter, Limits, RawSource, StoredArchive};
 use crate::json::{self, Json, Object};
 use crate::merge::checksum_cache::ChecksumCache;
+use crate::merge::conflict::{Conflict, Note};
 use crate::merge::json::{JsonMergeOptions, Policy, merge_json};
 use crate::merge::tree::{MergeOptions, merge_id_counter, studio_time};
 use crate::model::is_json_name;
+use crate::source::SourceTree;
 use screens::TopFacts;
 
 /// Why the fast path did not apply; the model merge decides instead.
@@ -65,12 +68,18 @@ const LAST_ID: &str = "LastControlUniqueId";
 /// The app merged entry by entry.
 #[derive(Debug)]
 pub struct EntryMerge {
+    /// Ours at each conflict, as the whole-app merge's.
     pub bytes: Vec<u8>,
     /// Names of the top controls (screens, the App) changed on both sides and merged through
     /// the source trees of a reduced app.
     pub screens: Vec<String>,
     /// How many reduced apps those screens went through (see `screens::BATCH_BYTES`).
     pub reduced_merges: usize,
+    /// What the merges of those screens report; only they can conflict on this path.
+    pub conflicts: Vec<Conflict>,
+    pub notes: Vec<Note>,
+    /// With conflicts, the merged app's source tree with the conflict markers.
+    pub workspace: SourceTree,
 }
 
 /// Merges three apps entry by entry, or says why it cannot. `base` must be a real ancestor
@@ -101,7 +110,7 @@ pub fn merge_entries(
     let mut plan = sides.plan()?;
     let renumbered = sides.settle_added(&plan)?;
     sides.apply_renumbered(&mut plan, &renumbered)?;
-    let (screens, reduced_merges) = sides.merge_screens(&mut plan, &renumbered.entries, opts)?;
+    let screens = sides.merge_screens(&mut plan, &renumbered.entries, opts)?;
     // Nothing reads the parsed screens any more; writing and checksumming need the memory.
     for side in [&sides.base, &sides.ours, &sides.theirs] {
         side.forget_parsed();
@@ -118,10 +127,18 @@ pub fn merge_entries(
     };
     StoredArchive::open(&bytes, "merged app", &Limits::default())
         .map_err(|e| fallback(format!("the merged app does not read back: {e}")))?;
+    let workspace = if screens.conflicts.is_empty() {
+        SourceTree::new()
+    } else {
+        screens::conflict_workspace(&bytes, screens.marked)?
+    };
     Ok(EntryMerge {
         bytes,
-        screens,
-        reduced_merges,
+        screens: screens.names,
+        reduced_merges: screens.reduced_merges,
+        conflicts: screens.conflicts,
+        notes: screens.notes,
+        workspace,
     })
 }
 
@@ -253,6 +270,8 @@ struct Planned {
 struct Plan {
     entries: Vec<Planned>,
     controls_changed: [Vec<String>; 2],
+    /// Every entry holding controls that each side changed, those both changed alike too.
+    tops_changed: [Vec<String>; 2],
     /// Whether each side changed a `Controls\*.json` entry (Studio renders those as YAML).
     screens_changed: [bool; 2],
     /// Whether the app carries Studio's YAML rendering, and which sides changed any of it.
@@ -312,6 +331,7 @@ impl Sides<'_> {
         let mut plan = Plan {
             entries: Vec::new(),
             controls_changed: [Vec::new(), Vec::new()],
+            tops_changed: [Vec::new(), Vec::new()],
             screens_changed: [false, false],
             has_pa_yaml: false,
             pa_yaml_changed: [false, false],
@@ -358,11 +378,14 @@ impl Sides<'_> {
         // Component definitions and tests hold controls too, numbered from the same counters.
         let holds_controls =
             is_controls || key.starts_with("components\\") || key.starts_with("apptests\\");
-        if holds_controls && !ours_same_as_theirs {
+        if holds_controls {
             for (side, unchanged) in [ours_unchanged, theirs_unchanged].into_iter().enumerate() {
                 if !unchanged {
-                    plan.controls_changed[side].push(key.to_string());
-                    plan.screens_changed[side] |= is_controls;
+                    plan.tops_changed[side].push(key.to_string());
+                    if !ours_same_as_theirs {
+                        plan.controls_changed[side].push(key.to_string());
+                        plan.screens_changed[side] |= is_controls;
+                    }
                 }
             }
         }

@@ -8,23 +8,30 @@
 //! the screen order (`Index`) must be the same on all three, and every name, id and publish
 //! order it ends up with must come from ours or theirs, so nothing was allocated without
 //! seeing the other screens. The same reduction proves the result: every entry the merge
-//! changed is unpacked again with that context.
+//! changed is unpacked again with that context. A control that left such a screen for
+//! another one is a move only the whole app sees whole, and sends the merge there.
+//!
+//! A conflict in those screens is the reduced merge's to report, as it is local to them: the
+//! merged screens keep ours there, and the workspace the user resolves it in is the merged app
+//! unpacked, with the markers the reduced merge wrote.
 //!
 //! Many such screens go through several reduced apps of bounded size, one after another (the
 //! proof too), so the memory a merge needs follows the largest batch, not the number of
 //! screens changed. What the separate merges cannot see of each other, two merged screens
 //! ending up with one name or id, is checked across their results.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::added::{Identity, identities};
 use super::{Decided, Plan, Side, Sides, Source, StoredArchive, entry_key, fallback};
-use crate::app::{parse_msapp, unpack_app};
+use crate::app::{parse_msapp, parse_msapp_for_unpack, unpack_app, unpack_app_owned};
 use crate::container::{ArchiveWriter, Limits, RawSource};
 use crate::json::{self, Json};
-use crate::merge::app::merge_apps;
+use crate::merge::app::{AppMerge, merge_apps};
+use crate::merge::conflict::{Conflict, Note};
 use crate::merge::tree::MergeOptions;
+use crate::source::SourceTree;
 use crate::source::controls::is_component_template_id;
 use crate::source::unpack::UnpackOptions;
 
@@ -296,18 +303,36 @@ struct BothChanged<'k> {
     size: u64,
 }
 
+/// Source files with conflict markers: path -> (the file as the merged app unpacks to, the
+/// file with the markers).
+pub(super) type MarkedFiles = BTreeMap<String, (Vec<u8>, Vec<u8>)>;
+
+/// What the reduced merges of the screens changed on both sides report.
+#[derive(Debug, Default)]
+pub(super) struct ScreensMerged {
+    /// The merged top controls' names, sorted.
+    pub names: Vec<String>,
+    pub reduced_merges: usize,
+    /// As the whole-app merge reports them: the merged screens hold ours at each conflict.
+    pub conflicts: Vec<Conflict>,
+    pub notes: Vec<Note>,
+    /// The source files the conflicts left markers in.
+    pub marked: MarkedFiles,
+}
+
 impl Sides<'_> {
     /// Settles every [`Source::Model`] entry of the plan and re-renders the YAML view of the
-    /// merged screens; returns their names and the number of reduced merges they took.
+    /// merged screens.
     pub(super) fn merge_screens(
         &self,
         plan: &mut Plan,
         theirs_renumbered: &HashMap<String, Vec<u8>>,
         opts: &MergeOptions,
-    ) -> Decided<(Vec<String>, usize)> {
+    ) -> Decided<ScreensMerged> {
         let model: BTreeSet<String> = plan.model_keys().map(str::to_string).collect();
+        let mut merged = ScreensMerged::default();
         if model.is_empty() {
-            return Ok((Vec::new(), 0));
+            return Ok(merged);
         }
         let controls: Vec<&String> = model
             .iter()
@@ -351,6 +376,7 @@ impl Sides<'_> {
             if o.index.as_ref() != Some(&index) || t.index.as_ref() != Some(&index) {
                 return Err(fallback(format!("{key}: the screen order changed as well")));
             }
+            self.moved_away(key, &b, [&o, &t], plan)?;
             let mut allowed = o.unique();
             allowed.extend(t.unique());
             let yaml_keys = [&b, &o, &t]
@@ -378,7 +404,6 @@ impl Sides<'_> {
         let mut definitions: [Option<Definitions>; 3] = [None, None, None];
         let mut seen = DefinitionsSeen::new();
         let mut resolved: HashMap<String, Vec<u8>> = HashMap::new();
-        let mut names = Vec::new();
         // Each name and id of the merged screens, and the screen that holds it: merged in
         // separate batches, two screens are checked against each other here.
         let mut held_by: HashMap<String, &str> = HashMap::new();
@@ -421,7 +446,7 @@ impl Sides<'_> {
                 opts,
                 plan,
                 &mut resolved,
-                &mut names,
+                &mut merged,
                 &mut held_by,
             )?;
         }
@@ -436,12 +461,61 @@ impl Sides<'_> {
                 return Err(fallback(format!("both sides changed {}", entry.name)));
             }
         }
-        names.sort();
-        Ok((names, batches.len()))
+        merged.names.sort();
+        merged.reduced_merges = batches.len();
+        Ok(merged)
+    }
+
+    /// Fails when a control of the top control `key`, changed on both sides, is gone from it
+    /// on a side that holds it in another top control: a move between screens, which the
+    /// reduced merges would each see half of (a deletion here, a new control there), and so
+    /// keep a control twice or call a move against an edit a conflict. The whole app decides.
+    fn moved_away(
+        &self,
+        key: &str,
+        base: &TopFacts,
+        sides: [&TopFacts; 2],
+        plan: &Plan,
+    ) -> Decided<()> {
+        let labels = ["ours", "theirs"];
+        for (((side, now), changed), label) in [&self.ours, &self.theirs]
+            .into_iter()
+            .zip(sides)
+            .zip(&plan.tops_changed)
+            .zip(labels)
+        {
+            let gone: Vec<&Identity> = base
+                .identities
+                .iter()
+                .filter(|c| !c.top && !now.identities.iter().any(|n| n.same_control(c)))
+                .collect();
+            if gone.is_empty() {
+                continue;
+            }
+            for other in changed.iter().filter(|k| k.as_str() != key) {
+                let Some(index) = side.find(other) else {
+                    continue;
+                };
+                let facts = side.top_facts(index)?;
+                if let Some(c) = gone
+                    .iter()
+                    .find(|c| facts.identities.iter().any(|n| n.same_control(c)))
+                {
+                    return Err(fallback(format!(
+                        "{label} moved {} from {} to {}",
+                        c.name,
+                        base.name().unwrap_or(key),
+                        facts.name().unwrap_or(other)
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Merges the screens of `batch` through an app reduced to them, the context and the
-    /// other entries `keep` names; puts the merged screens and their YAML view in `resolved`.
+    /// other entries `keep` names; puts the merged screens and their YAML view in `resolved`
+    /// and what the merge reports in `report`.
     #[allow(clippy::too_many_arguments)]
     fn merge_batch<'k>(
         &self,
@@ -451,7 +525,7 @@ impl Sides<'_> {
         opts: &MergeOptions,
         plan: &Plan,
         resolved: &mut HashMap<String, Vec<u8>>,
-        names: &mut Vec<String>,
+        report: &mut ScreensMerged,
         held_by: &mut HashMap<String, &'k str>,
     ) -> Decided<()> {
         let keep = |key: &str| keep.contains(key);
@@ -472,15 +546,14 @@ impl Sides<'_> {
             sides_in_turn: true,
             ..opts.clone()
         };
-        let merged = merge_apps(&reduced[0], &reduced[1], &reduced[2], &reduced_opts)
+        let mut merged = merge_apps(&reduced[0], &reduced[1], &reduced[2], &reduced_opts)
             .map_err(|e| fallback(format!("merging the screens changed on both sides: {e}")))?;
         drop(reduced);
         if !merged.conflicts.is_empty() {
-            return Err(fallback(format!(
-                "{} conflict(s) in the screens changed on both sides",
-                merged.conflicts.len()
-            )));
+            report.marked.append(&mut marked_files(&merged)?);
         }
+        report.conflicts.append(&mut merged.conflicts);
+        report.notes.append(&mut merged.notes);
 
         let out = StoredArchive::open(&merged.merged, "merged screens", &Limits::default())
             .map_err(|e| fallback(format!("merged screens: {e}")))?;
@@ -527,7 +600,7 @@ impl Sides<'_> {
             let Some(top) = doc.get_mut("TopParent").and_then(Json::as_object_mut) else {
                 return Err(fallback(format!("merged {key} has no top control")));
             };
-            names.push(
+            report.names.push(
                 top.get("Name")
                     .and_then(Json::as_str)
                     .unwrap_or("")
@@ -566,6 +639,53 @@ impl Sides<'_> {
         }
         Ok(())
     }
+}
+
+/// The `.fx.yaml` files a reduced merge left conflict markers in, each with the file as the
+/// reduced merged app unpacks to: [`conflict_workspace`] puts them in the whole app's tree
+/// where it holds that same file.
+fn marked_files(merged: &AppMerge) -> Decided<MarkedFiles> {
+    let unpacked = unpacked_for_workspace(&merged.merged, "the merged screens")?;
+    let mut marked = BTreeMap::new();
+    for (path, bytes) in &merged.workspace.files {
+        if !path.ends_with(".fx.yaml") {
+            continue;
+        }
+        let plain = unpacked
+            .get(path)
+            .ok_or_else(|| fallback(format!("the merged screens lack {path}")))?;
+        if plain != bytes.as_slice() {
+            marked.insert(path.clone(), (plain.to_vec(), bytes.clone()));
+        }
+    }
+    Ok(marked)
+}
+
+fn unpacked_for_workspace(bytes: &[u8], label: &str) -> Decided<SourceTree> {
+    let failed = |e: crate::error::Error| fallback(format!("unpacking {label}: {e}"));
+    let app = parse_msapp_for_unpack(bytes, label).map_err(failed)?;
+    let opts = UnpackOptions {
+        skip_client_checksum: true,
+        ..UnpackOptions::default()
+    };
+    Ok(unpack_app_owned(app, label, &opts).map_err(failed)?.0)
+}
+
+/// The conflict workspace of a merge whose screens conflicted: the merged app (ours at each
+/// conflict) unpacked, with the conflict markers of `marked`. A file the whole app unpacks
+/// to something else than the reduced app did (a screen whose file name depends on the
+/// other screens) is the whole-app merge's to show.
+pub(super) fn conflict_workspace(bytes: &[u8], marked: MarkedFiles) -> Decided<SourceTree> {
+    let mut tree = unpacked_for_workspace(bytes, "the merged app")?;
+    for (path, (plain, with_markers)) in marked {
+        if tree.get(&path) != Some(plain.as_slice()) {
+            return Err(fallback(format!(
+                "{path} is another file in the whole app than in the merged screens"
+            )));
+        }
+        tree.insert(path, with_markers);
+    }
+    Ok(tree)
 }
 
 /// The entries [`verify_changed`] unpacks again: the controls that differ from the base's
@@ -695,6 +815,7 @@ mod tests {
                 })
                 .collect(),
             controls_changed: [Vec::new(), Vec::new()],
+            tops_changed: [Vec::new(), Vec::new()],
             screens_changed: [false, false],
             has_pa_yaml: false,
             pa_yaml_changed: [false, false],
