@@ -11,6 +11,7 @@ mod common;
 
 use common::*;
 use msapp_merge::app;
+use msapp_merge::container::{Limits, read_archive};
 use msapp_merge::json::{self, Json};
 use msapp_merge::merge::app::{AppMerge, Strategy, merge_apps};
 use msapp_merge::merge::tree::MergeOptions;
@@ -673,6 +674,81 @@ fn a_control_moved_to_another_screen_is_merged_by_the_whole_app() {
         content_checksum(&model.merged)
     );
     assert_eq!(holders(&fast.merged, &leaf), [format!("Src/{one}.fx.yaml")]);
+}
+
+/// A reduced app knows only the control templates its screens use. Theirs deleted the only
+/// button of a screen and ours added another one there: the reduced merge has no button
+/// template left, while the whole app has buttons on other screens. The whole app decides,
+/// and the new button keeps its template.
+#[test]
+fn a_control_whose_template_only_other_screens_use_is_merged_by_the_whole_app() {
+    let tree = load("AnimationControlIdIsGuid");
+    let (screen, button) = blocks(&tree)
+        .into_iter()
+        .filter(|(path, _)| path != "Src/App.fx.yaml")
+        .find_map(|(_, top)| {
+            let buttons: Vec<&str> = top
+                .children
+                .iter()
+                .filter(|c| c.type_name.starts_with("button") && c.children.is_empty())
+                .map(|c| c.name.as_str())
+                .collect();
+            match buttons.as_slice() {
+                [only] => Some((top.name.clone(), only.to_string())),
+                _ => None,
+            }
+        })
+        .expect("a screen with a single button");
+    assert!(
+        screen_names(&tree).len() > 1,
+        "buttons elsewhere keep the template in the whole app"
+    );
+    let base = pack_bytes(&tree);
+    let mut ours = tree.clone();
+    add_control(
+        &mut ours,
+        &screen,
+        new_control("NewButton1", "button", &[("X", "5")]),
+    );
+    let mut theirs = tree.clone();
+    remove_control(&mut theirs, &button);
+    let (ours, theirs) = (pack_bytes(&save(&ours)), pack_bytes(&save(&theirs)));
+    let fast = merged(&base, &ours, &theirs, false);
+    match &fast.strategy {
+        Strategy::Model(why) => assert!(why.contains("template"), "{why}"),
+        other => panic!("{other}"),
+    }
+    let model = merged(&base, &ours, &theirs, true);
+    assert_eq!(
+        content_checksum(&fast.merged),
+        content_checksum(&model.merged)
+    );
+    let template = |bytes: &[u8]| -> Json {
+        fn find(control: &Json, name: &str) -> Option<Json> {
+            if control.get("Name").and_then(Json::as_str) == Some(name) {
+                return control.get("Template").cloned();
+            }
+            control
+                .get("Children")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .find_map(|c| find(c, name))
+        }
+        let archive = read_archive(bytes, "app", &Limits::default()).unwrap();
+        archive
+            .entries
+            .iter()
+            .filter(|e| e.name.starts_with("Controls\\"))
+            .find_map(|e| {
+                find(
+                    json::parse_bytes(&e.data).unwrap().get("TopParent")?,
+                    "NewButton1",
+                )
+            })
+            .expect("NewButton1 in the app")
+    };
+    assert_eq!(template(&fast.merged), template(&ours));
 }
 
 #[test]

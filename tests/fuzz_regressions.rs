@@ -77,6 +77,17 @@ fn harnesses_take_empty_and_tiny_inputs() {
     }
 }
 
+// ---- the fast path against the whole-app merge ----
+
+/// Found by the `merge` fuzzer (minimized) once the fast path kept conflicts: theirs deleted
+/// the labels of a screen and ours edited one of them, so the reduced merge kept ours' label,
+/// but theirs' reduced app held no label left to take its template from, and the label was
+/// written with a bare template. The whole app knows the template from other screens.
+#[test]
+fn a_kept_control_whose_template_only_other_screens_hold() {
+    harness::merge(b"\x22\x78\x22\x02\x05\x09\x07\x01\x24\x29\x03\x05\x78\x22\x02\x02\x01\x32\x07\x24\x29\xff\xff\xff\x80\x05\xff");
+}
+
 // ---- control headers without a type ----
 
 /// Found by the `fxyaml` fuzzer (minimized): the reader, like the reference, took `e As .l` as

@@ -212,6 +212,8 @@ pub(super) struct TopFacts {
     pub index: Option<Json>,
     /// Template names of the component instances inside.
     pub instances: BTreeSet<String>,
+    /// Every control's `Template`, as compact JSON.
+    pub templates: BTreeSet<String>,
 }
 
 impl TopFacts {
@@ -222,6 +224,22 @@ impl TopFacts {
         };
         identities(doc, &mut facts.identities);
         instances(doc, &mut facts.instances);
+        fn walk(control: &Json, out: &mut BTreeSet<String>) {
+            if let Some(template) = control.get("Template") {
+                out.insert(json::to_compact_string(template));
+            }
+            for child in control
+                .get("Children")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+            {
+                walk(child, out);
+            }
+        }
+        if let Some(top) = top(doc) {
+            walk(top, &mut facts.templates);
+        }
         facts
     }
 
@@ -295,6 +313,11 @@ struct BothChanged<'k> {
     index: Json,
     /// The names, ids and publish orders it may end up with: ours' and theirs'.
     allowed: BTreeSet<String>,
+    /// The control templates it may end up with: ours' and theirs'. A reduced app knows only
+    /// the templates its screens use, so a control whose template the merge could not find
+    /// there (theirs deleted the screen's last button, ours added one) would be written with
+    /// a bare one.
+    templates: BTreeSet<String>,
     /// The keys of its `Src\*.pa.yaml` view, by its names on the three sides.
     yaml_keys: BTreeSet<String>,
     /// Template names of the component instances in it, per side (base, ours, theirs).
@@ -379,6 +402,7 @@ impl Sides<'_> {
             self.moved_away(key, &b, [&o, &t], plan)?;
             let mut allowed = o.unique();
             allowed.extend(t.unique());
+            let templates = o.templates.union(&t.templates).cloned().collect();
             let yaml_keys = [&b, &o, &t]
                 .iter()
                 .filter_map(|facts| facts.name())
@@ -388,6 +412,7 @@ impl Sides<'_> {
                 key: key.as_str(),
                 index,
                 allowed,
+                templates,
                 yaml_keys,
                 instances: [&b, &o, &t].map(|facts| facts.instances.clone()),
                 size: b_size.max(o_size).max(t_size),
@@ -588,6 +613,11 @@ impl Sides<'_> {
             if let Some(extra) = facts.unique().difference(&screen.allowed).next() {
                 return Err(fallback(format!(
                     "merging {key} allocated a new {extra}, which only the whole app can check"
+                )));
+            }
+            if let Some(other) = facts.templates.difference(&screen.templates).next() {
+                return Err(fallback(format!(
+                    "merging {key} gave a control the template {other}, which only the whole app knows"
                 )));
             }
             for fact in facts.names_and_ids() {
