@@ -1098,6 +1098,42 @@ fn save_time_and_volatile_properties_merge_on_the_fast_path() {
 
 /// A side written by another zip writer (entries reordered, recompressed) holds the same
 /// entries: the fast path compares their content, not their bytes.
+/// Both sides changed the app checker's report in the same place: the report is a cache, so
+/// ours wins, and either path says so for review.
+#[test]
+fn a_clash_in_the_app_checker_report_is_noted_on_the_fast_path_too() {
+    let tree = load("MyWeather");
+    let path = "Entropy/AppCheckerResult.sarif";
+    let report = String::from_utf8(tree.get(path).unwrap().to_vec()).unwrap();
+    let side = |tag: &str| {
+        let mut t = tree.clone();
+        let edited = report.replacen("\"version\"", &format!("\"zz\": \"{tag}\", \"version\""), 1);
+        assert_ne!(edited, report);
+        t.insert(path, edited.into_bytes());
+        pack_bytes(&t)
+    };
+    let base = pack_bytes(&tree);
+    let (ours, theirs) = (side("ours"), side("theirs"));
+    let fast = merged(&base, &ours, &theirs, false);
+    assert!(
+        matches!(fast.strategy, Strategy::Entries),
+        "{}",
+        fast.strategy
+    );
+    let model = merged(&base, &ours, &theirs, true);
+    assert_eq!(reported(&fast), reported(&model));
+    assert_eq!(
+        reported(&fast),
+        [
+            "note Entropy/AppCheckerResult.sarif: changed on both sides; kept ours where they clash (a cache)"
+        ]
+    );
+    assert_eq!(
+        content_checksum(&fast.merged),
+        content_checksum(&model.merged)
+    );
+}
+
 #[test]
 fn a_recompressed_side_still_takes_the_fast_path() {
     let tree = load("ComponentTest");

@@ -28,7 +28,7 @@ use crate::json::{self, Json, Object};
 use crate::merge::checksum_cache::ChecksumCache;
 use crate::merge::conflict::{Conflict, Note};
 use crate::merge::json::{JsonMergeOptions, Policy, merge_json};
-use crate::merge::tree::{MergeOptions, merge_id_counter, studio_time};
+use crate::merge::tree::{CACHE_CLASH, MergeOptions, merge_id_counter, studio_time};
 use crate::model::is_json_name;
 use crate::source::SourceTree;
 use screens::TopFacts;
@@ -63,6 +63,8 @@ const VOLATILE_PROPERTIES: [&str; 4] = [
 ];
 
 const SAVED_AT: &str = "LastSavedDateTimeUTC";
+/// Where unpack puts `AppCheckerResult.sarif`, which the whole-app merge's notes name.
+const APP_CHECKER_SOURCE: &str = "Entropy/AppCheckerResult.sarif";
 const LAST_ID: &str = "LastControlUniqueId";
 
 /// The app merged entry by entry.
@@ -137,7 +139,8 @@ pub fn merge_entries(
         screens: screens.names,
         reduced_merges: screens.reduced_merges,
         conflicts: screens.conflicts,
-        notes: screens.notes,
+        // The whole-app merge notes the controls first, then the other files.
+        notes: screens.notes.into_iter().chain(plan.notes).collect(),
         workspace,
     })
 }
@@ -278,6 +281,8 @@ struct Plan {
     has_pa_yaml: bool,
     pa_yaml_changed: [bool; 2],
     checksum_from: Option<(Which, usize)>,
+    /// What the entry merges tell a reviewer, as the whole-app merge words it.
+    notes: Vec<Note>,
 }
 
 impl Plan {
@@ -336,6 +341,7 @@ impl Sides<'_> {
             has_pa_yaml: false,
             pa_yaml_changed: [false, false],
             checksum_from: None,
+            notes: Vec::new(),
         };
         // Ours' order first, then what only theirs has, in theirs' order.
         let key_of = |e: &crate::container::StoredEntry| entry_key(&e.info.name);
@@ -471,7 +477,16 @@ impl Sides<'_> {
         let merged = match key {
             "header.json" => merge_header(b_json.as_deref(), &o_json, &t_json)?,
             "properties.json" => merge_properties(b_json.as_deref(), &o_json, &t_json)?,
-            "appcheckerresult.sarif" => prefer_ours(b_json.as_deref(), &o_json, &t_json)?,
+            "appcheckerresult.sarif" => {
+                let (merged, clashed) = prefer_ours(b_json.as_deref(), &o_json, &t_json)?;
+                if clashed {
+                    plan.notes.push(Note {
+                        at: APP_CHECKER_SOURCE.into(),
+                        message: CACHE_CLASH.into(),
+                    });
+                }
+                merged
+            }
             _ => return Err(fallback(format!("both sides changed {name}"))),
         };
         plan.entries.push(Planned {
@@ -826,9 +841,9 @@ fn merge_properties(b: Option<&Json>, o: &Json, t: &Json) -> Decided<Json> {
     Ok(Json::Object(merged))
 }
 
-/// A cache merged key by key, ours winning a clash.
-fn prefer_ours(b: Option<&Json>, o: &Json, t: &Json) -> Decided<Json> {
-    merge_json(
+/// A cache merged key by key, ours winning a clash; and whether anything clashed.
+fn prefer_ours(b: Option<&Json>, o: &Json, t: &Json) -> Decided<(Json, bool)> {
+    let merged = merge_json(
         b,
         Some(o),
         Some(t),
@@ -836,9 +851,12 @@ fn prefer_ours(b: Option<&Json>, o: &Json, t: &Json) -> Decided<Json> {
             policy: Policy::PreferOurs,
             array_keys: Vec::new(),
         },
-    )
-    .value
-    .ok_or_else(|| fallback("AppCheckerResult.sarif merged to nothing"))
+    );
+    let clashed = !merged.conflicts.is_empty();
+    merged
+        .value
+        .map(|value| (value, clashed))
+        .ok_or_else(|| fallback("AppCheckerResult.sarif merged to nothing"))
 }
 
 #[cfg(test)]

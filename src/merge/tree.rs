@@ -343,6 +343,10 @@ pub(crate) fn merge_file(
     o.map(<[u8]>::to_vec)
 }
 
+/// The note for a cache (editor state, entropy, the app checker's report) both sides changed
+/// in the same place.
+pub const CACHE_CLASH: &str = "changed on both sides; kept ours where they clash (a cache)";
+
 /// Caches: merged key by key; a clash takes ours and is only noted.
 pub(crate) fn merge_cache(
     path: &str,
@@ -370,7 +374,7 @@ pub(crate) fn merge_cache(
     if !merged.conflicts.is_empty() {
         out.notes.push(Note {
             at: path.to_string(),
-            message: "changed on both sides; kept ours where they clash (a cache)".into(),
+            message: CACHE_CLASH.into(),
         });
     }
     match merged.value {

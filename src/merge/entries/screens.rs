@@ -850,6 +850,7 @@ mod tests {
             has_pa_yaml: false,
             pa_yaml_changed: [false, false],
             checksum_from: None,
+            notes: Vec::new(),
         }
     }
 
