@@ -88,6 +88,15 @@ fn a_kept_control_whose_template_only_other_screens_hold() {
     harness::merge(b"\x22\x78\x22\x02\x05\x09\x07\x01\x24\x29\x03\x05\x78\x22\x02\x02\x01\x32\x07\x24\x29\xff\xff\xff\x80\x05\xff");
 }
 
+/// Found by the `merge` fuzzer: a screen entry whose top control both sides renamed, each
+/// differently, while keeping its place in the screen order. The reduced merge ordered the
+/// screens by that place, the whole app orders them by name (and reports the renames); the
+/// fast path now leaves a top control renamed on both sides to the whole app.
+#[test]
+fn a_top_control_renamed_differently_on_both_sides() {
+    harness::merge(b"\x02\x01\xce\x05\x04\x03\x06\x22\x22\x78\x02\xae\xae\xe3\x3f\xff\x00\xff\xfe\xf6\x02\x03\xee\x04\x03\xff\x06\x03\x01\x05\x0f\x02\x02\x09\x7a\xfc\xff\xff\xff\x05\x22\xde\x78\x22\x05\x05\xae\x7c\x6c\xff\xff\xff\x00\x00\x00\x00\x12\x00\x00\x03\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x00\x05\x03\x27\x27\xff\xff");
+}
+
 // ---- control headers without a type ----
 
 /// Found by the `fxyaml` fuzzer (minimized): the reader, like the reference, took `e As .l` as

@@ -207,7 +207,7 @@ fn run_merge(base: &[u8], ours: &[u8], theirs: &[u8], batch_bytes: Option<u64>) 
         panic!("conflicted merge without a workspace");
     }
     // The fast path is only an optimisation: where it decides, the whole-app merge must give
-    // the same app and report the same conflicts.
+    // the same app and report the same conflicts and notes.
     if !matches!(result.strategy, Strategy::Model(_)) {
         let model_only = MergeOptions {
             model_only: true,
@@ -217,10 +217,12 @@ fn run_merge(base: &[u8], ours: &[u8], theirs: &[u8], batch_bytes: Option<u64>) 
             panic!("the fast path merged what the whole-app merge refuses");
         };
         let reported = |m: &msapp_merge::merge::app::AppMerge| -> Vec<String> {
-            m.conflicts
+            let conflicts = m.conflicts.iter().map(|c| format!("{}: {}", c.at, c.kind));
+            let notes = m
+                .notes
                 .iter()
-                .map(|c| format!("{}: {}", c.at, c.kind))
-                .collect()
+                .map(|n| format!("note {}: {}", n.at, n.message));
+            conflicts.chain(notes).collect()
         };
         if reported(&result) != reported(&model) {
             panic!(

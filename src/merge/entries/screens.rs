@@ -399,6 +399,14 @@ impl Sides<'_> {
             if o.index.as_ref() != Some(&index) || t.index.as_ref() != Some(&index) {
                 return Err(fallback(format!("{key}: the screen order changed as well")));
             }
+            let names = [&b, &o, &t].map(|facts| facts.name());
+            if names[0] != names[1] && names[0] != names[2] && names[1] != names[2] {
+                // Two new names for one screen: the whole app reports them (and orders the
+                // screens by name).
+                return Err(fallback(format!(
+                    "{key}: renamed differently on both sides"
+                )));
+            }
             self.moved_away(key, &b, [&o, &t], plan)?;
             let mut allowed = o.unique();
             allowed.extend(t.unique());
