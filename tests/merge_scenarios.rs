@@ -467,6 +467,26 @@ fn t14_screen_order_both_reordered_is_a_conflict() {
     assert_eq!(screen_order(&m.tree), ours_order);
 }
 
+/// Renaming screens reorders nothing: the first screen renamed on one side and the second on
+/// the other is still the same first screen, told apart by its unique id (the names alone
+/// made this a "first screen" conflict).
+#[test]
+fn t14_screens_renamed_on_both_sides_keep_their_order() {
+    let base = load("AnimationControlIdIsGuid");
+    let order = screen_order(&base);
+    let (ours, theirs) = sides(
+        &base,
+        |t| rename_control(t, &order[0], "FirstRenamed"),
+        |t| rename_control(t, &order[1], "SecondRenamed"),
+    );
+    let m = merge_checked(&base, &ours, &theirs);
+    assert_clean(&m);
+    let mut expected = order.clone();
+    expected[0] = "FirstRenamed".into();
+    expected[1] = "SecondRenamed".into();
+    assert_eq!(screen_order(&m.tree), expected);
+}
+
 // ---------------------------------------------------------------------------------------
 // §3.1: structure and properties.
 

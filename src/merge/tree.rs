@@ -209,7 +209,10 @@ pub fn merge_owned_trees(
     for path in paths {
         let (b, o, t) = (base.get(path), ours.get(path), theirs.get(path));
         let merged = match path.as_str() {
-            "CanvasManifest.json" => merge_manifest(b, o, t, &controls.screens, &mut out),
+            "CanvasManifest.json" => {
+                let ids = [base, ours, theirs].map(control_ids);
+                merge_manifest(b, o, t, &controls.screens, &ids, &mut out)
+            }
             "Entropy/Entropy.json" => continue,
             "Entropy/checksum.json" => latest(base, ours, theirs, path),
             _ if test_states.contains(path) => merge_cache(path, b, o, t, &mut out),
@@ -479,6 +482,7 @@ fn merge_manifest(
     o: Option<&[u8]>,
     t: Option<&[u8]>,
     screens: &[String],
+    ids: &[HashMap<String, String>; 3],
     out: &mut TreeMerge,
 ) -> Option<Vec<u8>> {
     let (mut bj, mut oj, mut tj) = (parse(b), parse(o), parse(t));
@@ -608,7 +612,7 @@ fn merge_manifest(
     }
     let mut order = seq.items;
     if seq.conflicts.is_empty()
-        && let Some(c) = first_screen_clash(&bo, &oo, &to, &screen_set)
+        && let Some(c) = first_screen_clash([&bo, &oo, &to], &screen_set, ids)
     {
         // Ours' first screen leads until the conflict is resolved.
         if let Some(first) = c.ours.clone() {
@@ -630,31 +634,71 @@ fn merge_manifest(
 /// The first screen is where the app opens (unless `App.StartScreen` says otherwise): both
 /// sides putting a different screen first is a conflict even when their moves combine into
 /// one order pair by pair (that order would open on a screen neither side chose).
+///
+/// Screens are told apart by their unique ids where the sides' entropy has them: a screen
+/// renamed on one side is still the screen it was (renaming the first screen on one side and
+/// the second on the other reorders nothing).
 fn first_screen_clash(
-    base: &Option<Json>,
-    ours: &Option<Json>,
-    theirs: &Option<Json>,
+    orders: [&Option<Json>; 3],
     screens: &HashSet<&String>,
+    ids: &[HashMap<String, String>; 3],
 ) -> Option<Conflict> {
-    let first = |j: &Option<Json>| -> Option<String> {
-        j.as_ref()?
+    let identity = |side: usize, name: &str| -> String {
+        ids.get(side)
+            .and_then(|ids| ids.get(name))
+            .cloned()
+            .unwrap_or_else(|| format!("name {name}"))
+    };
+    // The merged screens by identity: their names are ours' or theirs'.
+    let merged: HashSet<String> = screens
+        .iter()
+        .flat_map(|s| [identity(1, s), identity(2, s)])
+        .collect();
+    let first = |side: usize| -> Option<(String, String)> {
+        orders
+            .get(side)?
+            .as_ref()?
             .as_array()?
             .iter()
             .filter_map(Json::as_str)
-            .find(|s| screens.contains(&s.to_string()))
-            .map(str::to_string)
+            .map(|name| (identity(side, name), name.to_string()))
+            .find(|(id, name)| screens.contains(&name.to_string()) || merged.contains(id))
     };
-    let (b, o, t) = (first(base), first(ours), first(theirs));
-    if o == b || t == b || o == t {
+    let [b, o, t] = [0, 1, 2].map(first);
+    let id = |f: &Option<(String, String)>| f.as_ref().map(|(id, _)| id.clone());
+    if id(&o) == id(&b) || id(&t) == id(&b) || id(&o) == id(&t) {
         return None;
     }
+    let name = |f: Option<(String, String)>| f.map(|(_, name)| name);
     Some(Conflict {
         at: "CanvasManifest.json: ScreenOrder (first screen)".into(),
         kind: ConflictKind::Order,
-        base: b,
-        ours: o,
-        theirs: t,
+        base: name(b),
+        ours: name(o),
+        theirs: name(t),
     })
+}
+
+/// Control name -> unique id, from a tree's entropy (integer ids and GUIDs kept apart).
+fn control_ids(tree: &SourceTree) -> HashMap<String, String> {
+    let mut ids = HashMap::new();
+    let Some(entropy) = parse(tree.get("Entropy/Entropy.json")) else {
+        return ids;
+    };
+    for map in ["ControlUniqueIds", "ControlUniqueGuids"] {
+        for (name, id) in entropy
+            .get(map)
+            .and_then(Json::as_object)
+            .into_iter()
+            .flat_map(|m| m.iter())
+        {
+            ids.insert(
+                name.to_string(),
+                format!("{map} {}", json::to_compact_string(id)),
+            );
+        }
+    }
+    ids
 }
 
 const PREVIEW_FLAGS: &str = "AppPreviewFlagsKey";
