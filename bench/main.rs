@@ -757,6 +757,11 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
                 m.notes.push(findings);
             }
             samples.entry(op).or_default().push(sample);
+            if op == Op::MergeConflict {
+                // The workspace it wrote (55 MB on the largest app) is written back to disk by
+                // the kernel seconds later, on the cores the next commands are timed on.
+                let _ = Command::new("sync").status();
+            }
         }
     }
     for (op, list) in samples {
