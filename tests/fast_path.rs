@@ -131,6 +131,19 @@ fn two_leaves_in_one_file(tree: &SourceTree) -> Option<(String, [(String, String
     two_leaves_per_file(tree).into_iter().next()
 }
 
+/// Every corpus app (by path), unpacked, with the first top-level file that holds two leaf
+/// controls with properties, and those two.
+fn apps_with_two_leaves_in_one_file()
+-> impl Iterator<Item = (String, SourceTree, String, [(String, String); 2])> {
+    // One app at a time: the largest unpacks to 55 MB.
+    corpus_apps().into_iter().filter_map(|path| {
+        let name = path.display().to_string();
+        let tree = unpack_bytes(&std::fs::read(&path).unwrap(), &name);
+        let (file, leaves) = two_leaves_in_one_file(&tree)?;
+        Some((name, tree, file, leaves))
+    })
+}
+
 /// For every top-level file with two leaf controls with properties, the first and the last
 /// (screens first).
 fn two_leaves_per_file(tree: &SourceTree) -> Vec<(String, [(String, String); 2])> {
@@ -349,12 +362,7 @@ fn assert_batches_agree(name: &str, tree: &SourceTree, base: &[u8]) -> Option<Ba
 fn same_screen_on_both_sides_merges_that_screen_alone_on_every_corpus_app() {
     let mut screens_path = Vec::new();
     let mut fell_back = Vec::new();
-    for path in corpus_apps() {
-        let name = path.display().to_string();
-        let tree = unpack_bytes(&std::fs::read(&path).unwrap(), &name);
-        let Some((file, [(a, pa), (b, pb)])) = two_leaves_in_one_file(&tree) else {
-            continue;
-        };
+    for (name, tree, file, [(a, pa), (b, pb)]) in apps_with_two_leaves_in_one_file() {
         let base = pack_bytes(&tree);
         let ours = edited(&tree, &a, &pa, "ours");
         let theirs = edited(&tree, &b, &pb, "theirs");
@@ -448,12 +456,7 @@ fn take_theirs(text: &str) -> String {
 fn conflicts_in_a_screen_changed_on_both_sides_are_reported_as_the_whole_app_merge_does() {
     let mut settled = Vec::new();
     let mut fell_back = Vec::new();
-    for path in corpus_apps() {
-        let name = path.display().to_string();
-        let tree = unpack_bytes(&std::fs::read(&path).unwrap(), &name);
-        let Some((file, [(a, pa), (b, pb)])) = two_leaves_in_one_file(&tree) else {
-            continue;
-        };
+    for (name, tree, file, [(a, pa), (b, pb)]) in apps_with_two_leaves_in_one_file() {
         let base = pack_bytes(&tree);
         let side = |edits: &[(&str, &str)], tag: &str| {
             let mut t = tree.clone();
