@@ -64,8 +64,10 @@ const CLONE_APP: &str = "AnimationControlIdIsGuid.msapp";
 const CLONE_SCREEN: &str = "Screen2";
 /// The git directory of the warm merge, inside each subject's scratch directory.
 const GIT_DIR: &str = "git";
-/// Where the merge driver writes conflict workspaces inside its git directory.
-const WORKSPACES: &str = "msapp-merge";
+/// The conflict workspace the merge driver writes inside its git directory for
+/// `--path app.msapp`. Only it goes between runs: the same directory holds the checksum cache
+/// the warm merges are measured with.
+const WORKSPACE: &str = "msapp-merge/app.msapp";
 /// The git directory textconv-warm runs with, and the one holding the base's renderings that
 /// each run starts from.
 const TEXTCONV_GIT_DIR: &str = "textconv-git";
@@ -715,7 +717,7 @@ fn measure_subject(cfg: &Config, subject: &Subject) -> Result<Measured, String> 
                     .map_err(|e| format!("textconv-warm: {e}"))?;
             }
             if op == Op::MergeConflict {
-                let _ = fs::remove_dir_all(dir.join(GIT_DIR).join(WORKSPACES));
+                let _ = fs::remove_dir_all(dir.join(GIT_DIR).join(WORKSPACE));
             }
             let mut cmd = command(op, dir, &base);
             if matches!(
@@ -923,8 +925,8 @@ fn proves_merge(
     theirs_changes: usize,
 ) -> Result<String, String> {
     let out = dir.join(format!("proof-{}.msapp", op.name()));
-    let workspaces = dir.join(GIT_DIR).join(WORKSPACES);
-    let _ = fs::remove_dir_all(&workspaces);
+    let workspace = dir.join(GIT_DIR).join(WORKSPACE);
+    let _ = fs::remove_dir_all(&workspace);
     let expected = if op == Op::MergeConflict { 1 } else { 0 };
     let status = command(op, dir, base)
         .env("MSAPP_MERGE_TRACE", "1")
@@ -960,7 +962,7 @@ fn proves_merge(
             "{missing} change(s) missing from the merged app ({path})"
         ));
     }
-    if op == Op::MergeConflict && !holds_markers(&workspaces) {
+    if op == Op::MergeConflict && !holds_markers(&workspace) {
         return Err(format!("no conflict markers in the workspace ({path})"));
     }
     Ok(path)
