@@ -40,13 +40,6 @@ impl Identity {
     pub fn distinct_publish(&self) -> Option<&Json> {
         self.publish.as_ref().filter(|_| !self.top)
     }
-
-    /// The same control, possibly renamed (it keeps its id) or given a new id.
-    pub fn same_control(&self, other: &Identity) -> bool {
-        self.name == other.name
-            || self.id.is_some() && self.id == other.id
-            || self.other_id.is_some() && self.other_id == other.other_id
-    }
 }
 
 /// Every control of a `Controls\*.json`-like document, its top parent first.

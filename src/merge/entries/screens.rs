@@ -20,7 +20,7 @@
 //! screens changed. What the separate merges cannot see of each other, two merged screens
 //! ending up with one name or id, is checked across their results.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::added::{Identity, identities};
@@ -279,6 +279,33 @@ impl TopFacts {
     }
 }
 
+/// The names and ids of a top control's controls, to tell whether it holds a given control
+/// (possibly renamed, or given a new id).
+struct Holds<'f> {
+    names: HashSet<&'f str>,
+    ids: HashSet<i64>,
+    other_ids: HashSet<&'f str>,
+}
+
+impl<'f> Holds<'f> {
+    fn of(facts: &'f TopFacts) -> Self {
+        let ids = &facts.identities;
+        Holds {
+            names: ids.iter().map(|c| c.name.as_str()).collect(),
+            ids: ids.iter().filter_map(|c| c.id).collect(),
+            other_ids: ids.iter().filter_map(|c| c.other_id.as_deref()).collect(),
+        }
+    }
+
+    fn holds(&self, c: &Identity) -> bool {
+        self.names.contains(c.name.as_str())
+            || c.id.is_some_and(|id| self.ids.contains(&id))
+            || c.other_id
+                .as_deref()
+                .is_some_and(|id| self.other_ids.contains(id))
+    }
+}
+
 /// The most control JSON one reduced merge takes in: the sum over its screens of the largest
 /// side's entry. A reduced merge holds the three sides' source trees of its screens at once,
 /// some four times their JSON each with the allocator's share; a merge of many screens goes
@@ -517,10 +544,12 @@ impl Sides<'_> {
             .zip(&plan.tops_changed)
             .zip(labels)
         {
+            // Looked up, not compared pairwise: a screen may hold thousands of controls.
+            let here = Holds::of(now);
             let gone: Vec<&Identity> = base
                 .identities
                 .iter()
-                .filter(|c| !c.top && !now.identities.iter().any(|n| n.same_control(c)))
+                .filter(|c| !c.top && !here.holds(c))
                 .collect();
             if gone.is_empty() {
                 continue;
@@ -530,10 +559,8 @@ impl Sides<'_> {
                     continue;
                 };
                 let facts = side.top_facts(index)?;
-                if let Some(c) = gone
-                    .iter()
-                    .find(|c| facts.identities.iter().any(|n| n.same_control(c)))
-                {
+                let there = Holds::of(&facts);
+                if let Some(c) = gone.iter().find(|c| there.holds(c)) {
                     return Err(fallback(format!(
                         "{label} moved {} from {} to {}",
                         c.name,
